@@ -1,0 +1,42 @@
+# Two commands: `make sweep` (the main job) and `make test`. Both set up .venv/ first when it is missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SIZES ?= xs,s,m,l,full
+OUT ?= runs
+
+.PHONY: setup test sweep report export clean-venv bench
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock settings.ini setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip==26.3
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e . --config-settings editable_mode=compat
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dose_response)" >/dev/null
+	touch $@
+
+# The notebooks and the package must agree: exporting changes nothing that is committed.
+export: setup
+	$(BIN)/nbdev_export
+	@if [ -n "$$(git status --porcelain -- dose_response)" ]; then \
+	  echo "nbdev_export changed dose_response/: export from the notebooks and commit"; \
+	  git status --porcelain -- dose_response; git --no-pager diff --stat -- dose_response; exit 1; fi
+
+test: setup export
+	$(BIN)/nbdev_test --n_workers 1
+	$(BIN)/python -m pytest -q tests
+
+sweep: setup
+	$(BIN)/dose-response sweep --sizes $(SIZES) --out $(OUT) --resume
+
+report: setup
+	$(BIN)/dose-response report --out $(OUT)
+
+bench: setup
+	$(BIN)/python bench/logp_bench.py
+
+clean-venv:
+	rm -rf $(VENV)
