@@ -23,7 +23,7 @@ COLUMNS = ("group", "concentration", "response")
 
 def _rows(index: pd.Index, limit: int = 10) -> str:
     "Describe row labels compactly for an error message."
-    labels = list(index)
+    labels = index.tolist()
     shown = ", ".join(map(repr, labels[:limit]))
     more = f", ... ({len(labels)} rows in all)" if len(labels) > limit else ""
     return f"[{shown}{more}]"
@@ -38,7 +38,7 @@ def _numeric(df: pd.DataFrame, col: str, role: str) -> pd.Series:
     bad = num.isna() & raw.notna()
     if bad.any():
         raise ValueError(f"column {col!r} ({role}) has non-numeric values at rows {_rows(df.index[bad])}: "
-                         f"{list(raw[bad].head(5))}")
+                         f"{raw[bad].head(5).tolist()}")
     num = num.astype(float)
     if num.isna().any():
         raise ValueError(f"column {col!r} ({role}) has missing (NaN) values at rows {_rows(df.index[num.isna()])}")
@@ -70,13 +70,13 @@ def validate(
     neg = conc < 0
     if neg.any():
         raise ValueError(f"column {concentration!r} (concentration) has negative values at rows "
-                         f"{_rows(df.index[neg])}: {list(conc[neg].head(5))}")
+                         f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}")
     n_doses = conc[conc > 0].groupby(df[group][conc > 0]).nunique()
     n_doses = n_doses.reindex(pd.unique(df[group]), fill_value=0)
     thin = n_doses[n_doses < 2]
     if len(thin):
-        raise ValueError(f"column {concentration!r}: group(s) {list(thin.index[:10])} have fewer than 2 distinct "
-                         f"non-zero concentrations ({list(thin.values[:10])}); a curve cannot be fitted to them")
+        raise ValueError(f"column {concentration!r}: group(s) {thin.index[:10].tolist()} have fewer than 2 distinct "
+                         f"non-zero concentrations ({thin.values[:10].tolist()}); a curve cannot be fitted to them")
     return pd.DataFrame({"group": df[group].to_numpy(), "concentration": conc.to_numpy(),
                          "response": resp.to_numpy()})
 
@@ -194,7 +194,7 @@ DATASETS: dict[str, dict[str, str]] = {
     "S.alba": dict(file="S.alba.csv", group="Herbicide", concentration="Dose", response="DryMatter",
                    about="dry matter (g/pot) of white mustard vs glyphosate or bentazone (g/ha)"),
     "spinach": dict(file="spinach.csv", group="CURVE", concentration="DOSE", response="SLOPE",
-                    about="photosynthetic activity of spinach thylakoids vs bentazon or diuron; 10 curves"),
+                    about="photosynthetic activity of spinach thylakoids vs bentazon (curves 1-3) or diuron (4-5)"),
 }
 
 def load_dataset(name: str) -> pd.DataFrame:

@@ -1,0 +1,96 @@
+"""Bad input, simulation and real data for dose_response.data."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import dose_response as dr
+
+
+def good():
+    return pd.DataFrame({"group": ["a"] * 4 + ["b"] * 4,
+                         "concentration": [0, 0.1, 1, 10] * 2,
+                         "response": [100.0, 90, 50, 10, 98, 80, 40, 5]})
+
+
+def test_valid_input_keeps_every_row_and_label_type():
+    df = good().assign(group=[3] * 4 + [11] * 4)
+    out = dr.validate(df)
+    assert out.shape == (8, 3) and list(out.group.unique()) == [3, 11] and out.group.dtype.kind == "i"
+
+
+def test_other_column_names_are_mapped():
+    df = good().rename(columns={"group": "drug", "concentration": "dose", "response": "viab"})
+    out = dr.validate(df, group="drug", concentration="dose", response="viab")
+    assert list(out.columns) == ["group", "concentration", "response"]
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda d: d.drop(columns="response"), r"missing column\(s\) \['response'\]"),
+    (lambda d: d.iloc[:0], "empty input"),
+    (lambda d: d.assign(response=d.response.where(d.index != 5)), r"'response' \(response\) has missing \(NaN\) values at rows \[5\]"),
+    (lambda d: d.assign(concentration=d.concentration.where(d.index != 2)), r"'concentration' \(concentration\) has missing \(NaN\) values at rows \[2\]"),
+    (lambda d: d.assign(response=d.response.where(d.index != 3, np.inf)), r"'response' \(response\) has infinite values at rows \[3\]"),
+    (lambda d: d.assign(concentration=d.concentration.where(d.index != 7, -np.inf)), r"'concentration' \(concentration\) has infinite values at rows \[7\]"),
+    (lambda d: d.assign(concentration=d.concentration.where(d.index != 6, -1.0)), r"'concentration' \(concentration\) has negative values at rows \[6\]"),
+    (lambda d: d.assign(response=d.response.astype(object).where(d.index != 4, "low")), r"'response' \(response\) has non-numeric values at rows \[4\]: \['low'\]"),
+    (lambda d: d.assign(concentration=d.concentration.astype(object).where(d.index != 1, "1 uM")), r"'concentration' \(concentration\) has non-numeric values at rows \[1\]"),
+    (lambda d: d.assign(concentration=[0, 1, 1, 1, 0, 0.1, 1, 10]), r"group\(s\) \['a'\] have fewer than 2 distinct non-zero concentrations \(\[1\]\)"),
+    (lambda d: d.assign(concentration=[0, 0, 0, 0, 0, 0.1, 1, 10]), r"group\(s\) \['a'\] have fewer than 2 distinct non-zero concentrations \(\[0\]\)"),
+    (lambda d: d.assign(group=d.group.where(d.index != 0)), r"'group' \(group\) has missing labels at rows \[0\]"),
+    (lambda d: d.assign(response=[True] * 8), "must be numeric, got dtype bool"),
+])
+def test_bad_input_names_column_and_rows(mutate, match):
+    with pytest.raises(ValueError, match=match):
+        dr.validate(mutate(good()))
+
+
+def test_error_uses_callers_row_labels():
+    df = good().set_index(pd.Index([f"well{i}" for i in range(8)]))
+    df.loc["well5", "response"] = np.nan
+    with pytest.raises(ValueError, match=r"rows \['well5'\]"):
+        dr.validate(df)
+
+
+def test_not_a_dataframe():
+    with pytest.raises(TypeError, match="expected a pandas DataFrame"):
+        dr.validate({"group": [1]})
+
+
+def test_simulate_shapes_truth_and_seed():
+    df, truth = dr.simulate(20, concentrations=7, replicates=2, n_controls=1, seed=3)
+    assert len(df) == 20 * (7 * 2 + 1) and (df.concentration == 0).sum() == 20
+    assert list(truth.columns) == ["log10_ic50", "ic50", "top", "bottom", "hill"]
+    assert list(truth.index) == list(pd.unique(df.group))
+    assert truth.attrs["log10_ic50_mu"] == -1.0 and truth.attrs["replicates"] == 2
+    np.testing.assert_allclose(truth.ic50, 10 ** truth.log10_ic50)
+    df2, truth2 = dr.simulate(20, concentrations=7, replicates=2, n_controls=1, seed=3)
+    pd.testing.assert_frame_equal(df, df2)
+    pd.testing.assert_frame_equal(truth, truth2)
+    assert not dr.simulate(20, concentrations=7, replicates=2, seed=4)[0].equals(df)
+
+
+def test_simulate_defaults_are_realistic():
+    df, truth = dr.simulate(300, seed=0)
+    conc = np.sort(df.concentration.unique())
+    assert np.log10(conc[-1] / conc[0]) >= 3                       # several decades
+    outside = (truth.log10_ic50 < np.log10(conc[0])) | (truth.log10_ic50 > np.log10(conc[-1]))
+    assert 0 < outside.sum() < 60                                   # some IC50s outside the tested range
+    assert truth.hill.min() < 0.6 and truth.hill.max() > 1.8        # shallow and steep curves
+    assert 80 < truth.top.mean() < 120                              # percent viability
+
+
+def test_simulate_rejects_unknown_truth():
+    with pytest.raises(ValueError, match=r"unknown truth parameter\(s\) \['ic50'\]"):
+        dr.simulate(3, ic50=1.0)
+
+
+@pytest.mark.parametrize("name, n_rows, n_groups", [("ryegrass", 24, 1), ("S.alba", 68, 2), ("spinach", 105, 5)])
+def test_real_data_sets_load_tidy(name, n_rows, n_groups):
+    df = dr.load_dataset(name)
+    assert list(df.columns) == ["group", "concentration", "response"]
+    assert len(df) == n_rows and df.group.nunique() == n_groups and (df.concentration == 0).any()
+
+
+def test_unknown_data_set():
+    with pytest.raises(ValueError, match="unknown data set 'foo'; available"):
+        dr.load_dataset("foo")

@@ -1,0 +1,126 @@
+"""The 4PL and the hierarchical model: exactness of the compressed likelihood, zero dose, options."""
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+import pytest
+
+import dose_response as dr
+from dose_response.model import random_points
+
+
+@pytest.fixture(scope="module")
+def uneven():
+    "Replicates, zero-dose controls and unequal cells (a random third of rows removed)."
+    df, _ = dr.simulate(12, concentrations=6, replicates=4, n_controls=3, seed=11)
+    return df.sample(frac=0.67, random_state=0).sort_index()
+
+
+def test_four_pl_limits_and_midpoint():
+    c = np.array([0.0, 1.0, 1e9])
+    np.testing.assert_allclose(dr.four_pl(c, 0.0, 100.0, 10.0, 1.5), [100.0, 55.0, 10.0], atol=1e-9)
+    np.testing.assert_allclose(dr.four_pl(c, 0.0, 100.0, 10.0, 1.5, increasing=True), [10.0, 55.0, 100.0], atol=1e-9)
+
+
+def test_four_pl_pytensor_matches_numpy_and_has_finite_zero_dose_gradient():
+    c = np.array([0.0, 0.0, 1e-4, 0.3, 20.0])
+    params = [pt.dscalar(n) for n in ("l", "t", "b", "h")]
+    values = dict(zip(params, [-0.7, 95.0, 4.0, 2.2]))
+    out = dr.four_pl(c, *params)
+    np.testing.assert_allclose(out.eval(values), dr.four_pl(c, -0.7, 95.0, 4.0, 2.2), rtol=1e-12)
+    grads = pt.grad(out.sum(), params)
+    for g in grads:
+        assert np.isfinite(g.eval(values))
+    # d f(0) / d top = 1 per control, and controls contribute nothing to d/d hill
+    np.testing.assert_allclose(pt.grad(out[:2].sum(), params[1]).eval(values), 2.0)
+    np.testing.assert_allclose(pt.grad(out[:2].sum(), params[3]).eval(values), 0.0)
+
+
+@pytest.mark.parametrize("parameterization", ["centered", "noncentered"])
+def test_compressed_logp_equals_per_observation_logp(uneven, parameterization):
+    full = dr.build_model(uneven, compress=False, parameterization=parameterization)
+    comp = dr.build_model(uneven, compress=True, parameterization=parameterization)
+    assert comp.spec.n_cells < full.spec.n_obs and len(set(comp.data.cell_n)) > 1   # unequal cells
+    f, g = full.compile_logp(), comp.compile_logp()
+    df, dg = full.compile_dlogp(), comp.compile_dlogp()
+    for point in random_points(full, 6, seed=5, scale=0.8):
+        a, b = f(point), g(point)
+        assert np.isfinite(a)
+        assert abs(a - b) <= 1e-10 * abs(a), (a, b)
+        np.testing.assert_allclose(df(point), dg(point), rtol=1e-8, atol=1e-8)
+
+
+def test_zero_dose_gradients_are_finite(uneven):
+    assert (uneven.concentration == 0).any()
+    for compress in (True, False):
+        model = dr.build_model(uneven, compress=compress)
+        dlogp = model.compile_dlogp()
+        for point in random_points(model, 4, seed=1, scale=1.5):
+            assert np.isfinite(dlogp(point)).all()
+
+
+def test_group_labels_become_the_group_coordinate():
+    df, _ = dr.simulate(3, labels=[30, 10, 20], seed=0)
+    model = dr.build_model(df)
+    assert list(model.coords["group"]) == [30, 10, 20]
+    assert model["log10_ic50"].type.shape == (3,) or model["log10_ic50"].eval().shape == (3,)
+
+
+def test_auto_choices_are_recorded(caplog):
+    rich, _ = dr.simulate(4, replicates=6, seed=0)          # 66 points per group
+    thin, _ = dr.simulate(4, replicates=1, seed=0)          # 11 points per group
+    with caplog.at_level("INFO", logger="dose_response"):
+        m = dr.build_model(rich)
+    assert "parameterization='centered'" in caplog.text
+    assert (m.spec.parameterization, m.spec.compress, m.spec.direction) == ("centered", True, "decreasing")
+    t = dr.build_model(thin)
+    assert (t.spec.parameterization, t.spec.compress) == ("noncentered", False)
+    assert "log10_ic50_z" in t.named_vars and "log10_ic50_z" not in m.named_vars
+
+
+def test_priors_follow_the_data_scale():
+    df, _ = dr.simulate(5, seed=0)
+    small = df.assign(response=df.response / 100.0, concentration=df.concentration * 1000)
+    p_big, p_small = dr.build_model(df).spec.priors, dr.build_model(small).spec.priors
+    np.testing.assert_allclose(p_small["sigma"], p_big["sigma"] / 100, rtol=1e-9)
+    np.testing.assert_allclose(p_small["top_mu"][0], p_big["top_mu"][0] / 100, rtol=1e-9)
+    np.testing.assert_allclose(p_small["log10_ic50_mu"][0], p_big["log10_ic50_mu"][0] + 3, rtol=1e-9)
+
+
+def test_single_group_matches_drc_on_ryegrass():
+    "drc: drm(rootl ~ conc, data = ryegrass, fct = LL.4()) gives b=2.98, c=0.48, d=7.79, e=3.06."
+    model = dr.build_model(dr.load_dataset("ryegrass"))
+    assert not model.spec.hierarchical and "log10_ic50_mu" not in model.named_vars
+    map_ = pm.find_MAP(model=model, progressbar=False, seed=1)
+    np.testing.assert_allclose(map_["ic50"], [3.06], rtol=0.05)
+    np.testing.assert_allclose(map_["top"], [7.79], rtol=0.03)
+    np.testing.assert_allclose(map_["bottom"], [0.48], atol=0.25)
+    np.testing.assert_allclose(map_["hill"], [2.98], rtol=0.15)
+
+
+def test_increasing_curves_are_detected_and_fitted():
+    df, truth = dr.simulate(6, replicates=4, increasing=True, seed=7, sigma=3.0)
+    model = dr.build_model(df)
+    assert model.spec.direction == "increasing"
+    map_ = pm.find_MAP(model=model, progressbar=False, seed=1)
+    ok = np.abs(map_["log10_ic50"] - truth.log10_ic50.to_numpy()) < 0.5
+    assert ok.sum() >= 5, (map_["log10_ic50"], truth.log10_ic50.to_numpy())
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(parameterization="centred"), "parameterization='centred' is not one of"),
+    (dict(likelihood="cauchy"), "likelihood='cauchy' is not one of"),
+    (dict(direction="up"), "direction='up' is not one of"),
+    (dict(likelihood="student_t", compress=True), "no sufficient statistics"),
+    (dict(priors={"ec50": 1}), r"unknown prior\(s\) \['ec50'\]"),
+])
+def test_bad_options(kw, match):
+    df, _ = dr.simulate(3, seed=0)
+    with pytest.raises(ValueError, match=match):
+        dr.build_model(df, **kw)
+
+
+def test_build_model_validates_its_input():
+    df, _ = dr.simulate(3, seed=0)
+    with pytest.raises(ValueError, match="negative values"):
+        dr.build_model(df.assign(concentration=-df.concentration))
