@@ -263,7 +263,7 @@ def build_model(
             _per_observation(data, sigma, nu, batch_size, mean_of)
     model.spec = ModelSpec(parameterization, likelihood, direction, bool(compress), hierarchical,
                            data.n_obs, data.n_groups, data.n_cells, batch_size, prior)
-    model.data = data
+    model.data, model.df = data, validate(df)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029
