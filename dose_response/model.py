@@ -26,9 +26,9 @@ if not log.handlers:  # like PyMC: tell the user what "auto" chose, without them
     log.setLevel(logging.INFO)
 
 # %% auto #0
-__all__ = ['log', 'CENTERED_MIN_OBS', 'GROUP_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales', 'default_priors',
-           'choose_direction', 'choose_parameterization', 'ModelSpec', 'build_model', 'plot_model_graph',
-           'random_points', 'prior_curves', 'plot_prior_predictive']
+__all__ = ['log', 'CENTERED_MIN_OBS', 'POOLING_MIN_GROUPS', 'GROUP_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales',
+           'data_scales', 'default_priors', 'choose_direction', 'choose_parameterization', 'ModelSpec', 'build_model',
+           'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -122,6 +122,7 @@ def default_priors(s: Scales) -> dict[str, Any]:
 
 # %% ../nbs/01_model.ipynb #cell-016
 CENTERED_MIN_OBS = 20  # median observations per group from which "auto" picks the centred form
+POOLING_MIN_GROUPS = 5  # groups needed before "auto" pools them through a population
 
 def choose_direction(data: DoseData) -> str:
     "'decreasing' if most groups respond less at their highest dose than at their lowest, else 'increasing'."
@@ -204,9 +205,12 @@ def _check_option(name: str, value: str, allowed: tuple) -> None:
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not one of {allowed}")
 
-def _resolve(data: DoseData, parameterization, likelihood, direction, compress) -> tuple[str, str, bool]:
-    "Resolve the 'auto' options, logging what was picked."
+def _resolve(data: DoseData, parameterization, likelihood, direction, compress, pooling) -> tuple[str, str, bool, bool]:
+    "Resolve the 'auto' options, logging what was picked; returns parameterization, direction, compress, hierarchical."
     _check_option("parameterization", parameterization, ("auto", "centered", "noncentered"))
+    _check_option("pooling", pooling, ("auto", "partial", "none"))
+    if pooling == "partial" and data.n_groups < 2:
+        raise ValueError("pooling='partial' needs at least 2 groups; this data has 1")
     _check_option("likelihood", likelihood, ("normal", "student_t"))
     _check_option("direction", direction, ("auto", "decreasing", "increasing"))
     _check_option("compress", compress, ("auto", True, False))
@@ -222,9 +226,12 @@ def _resolve(data: DoseData, parameterization, likelihood, direction, compress) 
     if compress == "auto":
         compress = likelihood == "normal" and data.n_cells < data.n_obs
         picked.append(f"compress={compress} ({data.n_obs} observations in {data.n_cells} cells)")
+    hierarchical = pooling == "partial" or (pooling == "auto" and data.n_groups >= POOLING_MIN_GROUPS)
+    if pooling == "auto" and data.n_groups > 1:
+        picked.append(f"pooling={'partial' if hierarchical else 'none'!r} ({data.n_groups} groups)")
     if picked:
         log.info("build_model picked " + ", ".join(picked))
-    return parameterization, direction, compress
+    return parameterization, direction, compress, hierarchical
 
 # %% ../nbs/01_model.ipynb #cell-024
 def build_model(
@@ -234,18 +241,19 @@ def build_model(
     likelihood: Literal["normal", "student_t"] = "normal",
     direction: Literal["auto", "decreasing", "increasing"] = "auto",
     compress: Literal["auto"] | bool = "auto",  # exact cell-level likelihood (Normal only)
+    pooling: Literal["auto", "partial", "none"] = "auto",  # pool groups through population priors
     priors: dict[str, Any] | None = None, # overrides of `default_priors`
     batch_size: int | None = None,        # minibatch size for ADVI (cells if compressed, else observations)
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     data = prepare(df)
-    parameterization, direction, compress = _resolve(data, parameterization, likelihood, direction, compress)
+    parameterization, direction, compress, hierarchical = _resolve(data, parameterization, likelihood, direction,
+                                                                   compress, pooling)
     prior = default_priors(data_scales(data))
     unknown = set(priors or {}) - set(prior)
     if unknown:
         raise ValueError(f"unknown prior(s) {sorted(unknown)}; known: {sorted(prior)}")
     prior.update(priors or {})
-    hierarchical = data.n_groups > 1
     increasing = direction == "increasing"
     with pm.Model(coords={"group": data.labels}) as model:
         theta = {p: _group_param(p, prior, parameterization == "centered", hierarchical) for p in GROUP_PARAMS}

@@ -1,0 +1,154 @@
+"""Fitting and diagnostics: recovery, convergence verdicts, reproducibility, saving, labels."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import dose_response as dr
+from dose_response.diagnostics import coverage, diagnose, summarize_groups
+from dose_response.inference import fit, fit_advi, fit_info, fit_nuts, load, save
+
+SEED = 4
+
+
+@pytest.fixture(scope="module")
+def screen():
+    return dr.simulate(30, replicates=3, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def nuts(screen):
+    return fit_nuts(screen[0], seed=SEED, progressbar=False)
+
+
+@pytest.fixture(scope="module")
+def advi(screen):
+    return fit_advi(screen[0], seed=SEED, progressbar=False, n=30_000)
+
+
+def test_nuts_recovers_known_parameters(nuts, screen):
+    cov = coverage(nuts, screen[1])
+    # 90% intervals over 30 groups: expect ~27 of 30 inside; 23 or more (>= 0.75) is required for each parameter
+    assert all(v >= 0.75 for v in cov.values()), cov
+    post = nuts.posterior
+    assert abs(float(post.log10_ic50_mu.mean()) - screen[1].attrs["log10_ic50_mu"]) < 0.5
+    assert abs(float(post.sigma.mean()) - screen[1].attrs["sigma"]) < 1.0
+
+
+def test_diagnose_passes_a_good_fit(nuts):
+    d = diagnose(nuts)
+    assert d.converged, d.reasons
+    assert d.max_rhat <= 1.01 and d.min_ess_bulk >= 200 and d.min_ess_tail >= 200 and d.divergences == 0
+    assert {"log10_ic50", "log10_ic50_mu", "sigma"} <= set(d.table.index)
+
+
+def test_diagnose_flags_an_unconverged_fit(screen):
+    short = fit_nuts(screen[0], draws=20, tune=20, chains=1, seed=SEED, progressbar=False)
+    d = diagnose(short)
+    assert not d.converged
+    assert any("ESS" in r for r in d.reasons) and any("R-hat" in r for r in d.reasons)
+
+
+def test_diagnose_thresholds_are_arguments(nuts):
+    d = diagnose(nuts, rhat_max=1.0, ess_per_chain=1e6)
+    assert not d.converged and any("R-hat" in r for r in d.reasons) and any("bulk ESS" in r for r in d.reasons)
+
+
+def test_fit_records_method_settings_timing_versions(nuts):
+    info = fit_info(nuts)
+    assert (info["method"], info["backend"], info["seed"], info["n_obs"], info["n_groups"]) == ("nuts", "nutpie", SEED, 990, 30)
+    assert info["settings"]["draws"] == 1000 and info["settings"]["chains"] == 2
+    assert info["compile_s"] > 0 and info["tune_s"] > 0 and info["sample_s"] > 0
+    assert info["wall_s"] == pytest.approx(info["compile_s"] + info["tune_s"] + info["sample_s"])
+    assert {"pymc", "nutpie", "arviz", "python"} <= set(info["versions"])
+    assert info["model_parameterization"] == "centered" and info["model_compress"] == 1
+    assert set(nuts.posterior.data_vars) >= {"log10_ic50", "ic50", "top", "bottom", "hill", "log10_ic50_mu", "sigma"}
+    assert "log_likelihood" not in nuts.groups() and "warmup_posterior" not in nuts.groups()
+
+
+def test_same_seed_same_numbers_and_labels_survive():
+    df, _ = dr.simulate(6, replicates=2, seed=1, labels=[105, 3, 77, 12, 9, 40])
+    a = fit_nuts(df, draws=100, tune=100, seed=7, progressbar=False)
+    b = fit_nuts(df, draws=100, tune=100, seed=7, progressbar=False)
+    np.testing.assert_array_equal(a.posterior.log10_ic50.values, b.posterior.log10_ic50.values)
+    assert list(a.posterior.group.values) == [105, 3, 77, 12, 9, 40]
+    assert float(a.posterior.top.sel(group=77).mean()) == float(b.posterior.top.sel(group=77).mean())
+    c = fit_nuts(df, draws=100, tune=100, seed=8, progressbar=False)
+    assert not np.array_equal(a.posterior.log10_ic50.values, c.posterior.log10_ic50.values)
+
+
+def test_netcdf_round_trip_keeps_attrs_and_labels(nuts, tmp_path):
+    back = load(save(nuts, tmp_path / "nuts.nc"))
+    assert fit_info(back) == fit_info(nuts)
+    assert list(back.posterior.group.values) == list(nuts.posterior.group.values)
+    np.testing.assert_array_equal(back.posterior.ic50.values, nuts.posterior.ic50.values)
+
+
+def test_advi_result_shape_history_and_verdict(advi, screen):
+    info = fit_info(advi)
+    assert info["method"] == "advi" and info["converged"] in (0, 1) and info["n_iter"] == advi.elbo_history.sizes["iteration"]
+    assert info["compile_s"] > 0 and info["fit_s"] > 0
+    assert list(advi.posterior.group.values) == list(screen[1].index)
+    assert advi.posterior.sizes["draw"] == 1000 and np.isfinite(advi.importance.log_weight).all()
+    d = diagnose(advi)
+    assert d.elbo_converged == bool(info["converged"]) and np.isfinite(d.pareto_k)
+    assert d.converged == (d.elbo_converged and d.pareto_k <= 0.7)
+
+
+def test_advi_same_seed_same_numbers(screen):
+    a = fit_advi(screen[0], n=3000, seed=2, progressbar=False, n_weights=0)
+    b = fit_advi(screen[0], n=3000, seed=2, progressbar=False, n_weights=0)
+    np.testing.assert_array_equal(a.posterior.log10_ic50.values, b.posterior.log10_ic50.values)
+    np.testing.assert_array_equal(a.elbo_history.loss.values, b.elbo_history.loss.values)
+
+
+def test_advi_that_runs_out_of_iterations_is_not_converged(screen):
+    a = fit_advi(screen[0], n=300, seed=2, progressbar=False, n_weights=20)
+    d = diagnose(a)
+    assert not d.converged and d.elbo_converged is False and any("ELBO still improving" in r for r in d.reasons)
+
+
+def test_minibatch_advi_over_cells(screen):
+    a = fit_advi(screen[0], n=2000, batch_size=50, seed=1, progressbar=False, n_weights=20)
+    info = fit_info(a)
+    assert info["model_batch_size"] == 50 and info["model_compress"] == 1
+    assert np.isfinite(a.posterior.log10_ic50.values).all()
+
+
+def test_fullrank_on_small_data_and_refused_at_scale():
+    small, _ = dr.simulate(1, replicates=3, seed=0)
+    a = fit(small, method="fullrank_advi", n=2000, seed=0, progressbar=False, n_weights=20)
+    assert fit_info(a)["method"] == "fullrank_advi"
+    big, _ = dr.simulate(3000, replicates=1, concentrations=4, seed=0)
+    with pytest.raises(MemoryError, match="full-rank ADVI over 12,009 parameters needs about"):
+        fit(big, method="fullrank_advi")
+
+
+def test_summarize_groups(nuts, screen):
+    df, truth = screen
+    s = summarize_groups(nuts, df)
+    assert list(s.index) == list(truth.index) and len(s) == 30
+    for col in ("ic50_median", "ic50_q05", "ic50_q95", "log10_ic50_median", "top_median", "hill_q95",
+                "p_ic50_below_range", "p_ic50_above_range", "shrinkage_log10_ic50"):
+        assert col in s and s[col].notna().all(), col
+    assert (s.ic50_q05 <= s.ic50_median).all() and (s.ic50_median <= s.ic50_q95).all()
+    assert s.shrinkage_log10_ic50.between(0, 1).all()
+    below = truth.log10_ic50 < np.log10(df.concentration[df.concentration > 0].min()) - 0.5
+    assert (s.p_ic50_below_range[below] > 0.5).all()
+    assert (s.p_ic50_below_range[truth.log10_ic50 > -1] < 0.05).all()
+
+
+def test_errors_are_plain(screen):
+    df = screen[0]
+    with pytest.raises(ValueError, match="backend='stan' is not one of"):
+        fit_nuts(df, backend="stan")
+    with pytest.raises(ValueError, match="method='vb' is not one of"):
+        fit(df, method="vb")
+    with pytest.raises(ValueError, match="apply only when fitting a DataFrame"):
+        fit_nuts(dr.build_model(df), parameterization="centered")
+    with pytest.raises(TypeError, match="expected a tidy DataFrame or a model"):
+        fit_nuts([1, 2, 3])
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="backend='numpyro' needs JAX and numpyro"):
+            fit_nuts(df, backend="numpyro")
