@@ -140,7 +140,7 @@ def fit_nuts(
 # %% ../nbs/02_inference.ipynb #cell-014
 class ELBOConvergence:
     "PyMC `fit` callback: stop when the windowed mean loss improves by less than `atol + rtol*|loss|`."
-    def __init__(self, window: int = 500, rtol: float = 1e-4, atol: float = 0.5, min_iter: int = 2000):
+    def __init__(self, window: int = 500, rtol: float = 1e-5, atol: float = 0.5, min_iter: int = 2000):
         self.window, self.rtol, self.atol, self.min_iter = window, rtol, atol, min_iter
         self.converged, self.n_iter, self.last_change = False, 0, np.nan
 
@@ -198,7 +198,7 @@ def fit_advi(
     seed: int = 0,
     progressbar: bool = True,
     learning_rate: float = 0.01,     # adagrad_window learning rate
-    window: int = 500, rtol: float = 1e-4, atol: float = 0.5, min_iter: int = 2000,  # stopping rule
+    window: int = 500, rtol: float = 1e-5, atol: float = 0.5, min_iter: int = 2000,  # stopping rule
     n_weights: int = 200,            # importance log-weights stored for the Pareto-k check (0 = none)
     **kw: Any,                       # build_model options (when given data)
 ) -> az.InferenceData:
