@@ -30,10 +30,10 @@ test: setup export
 	$(BIN)/python -m pytest -q tests
 
 sweep: setup
-	$(BIN)/dose-response sweep --sizes $(SIZES) --out $(OUT) --resume
+	$(BIN)/dose-response sweep --sizes $(SIZES) --out $(OUT) --resume --publish results
 
 report: setup
-	$(BIN)/dose-response report --out $(OUT)
+	$(BIN)/dose-response report --out $(OUT) --publish results
 
 bench: setup
 	$(BIN)/python bench/logp_bench.py

@@ -158,7 +158,7 @@ def run_size(name: str, size: Size, out: Path, seed: int = 0, settings: dict | N
 def run_sweep(sizes: dict[str, Size], out: str | Path, seed: int = 0, resume: bool = False,
               settings: dict | None = None, report: bool = True, publish: str | Path | None = None,
               echo: Callable[[str], None] = print) -> int:
-    "Run every size (skipping finished ones with `resume`), then build the report; 0 if everything succeeded."
+    "Run every size (skipping finished ones with `resume`), then build the report; 0 if all succeeded, 130 if interrupted."
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     failed = []
@@ -168,7 +168,11 @@ def run_sweep(sizes: dict[str, Size], out: str | Path, seed: int = 0, resume: bo
             echo(f"{head}: skipped, finished earlier ({out / name / 'metrics.json'})")
             continue
         echo(f"{head}: started {time.strftime('%H:%M:%S')}")
-        m = run_size(name, size, out, seed, settings)
+        try:
+            m = run_size(name, size, out, seed, settings)
+        except KeyboardInterrupt:
+            echo(f"[sweep] interrupted during {name}; finished sizes are kept in {out} (rerun with --resume)")
+            return 130
         if m["status"] == "ok":
             echo(f"{head}: ok in {m['wall_s']:.0f} s (NUTS {m['nuts']['wall_s']:.0f} s, "
                  f"converged={m['nuts']['converged']}; ADVI {m['advi']['wall_s']:.0f} s)")

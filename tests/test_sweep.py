@@ -41,28 +41,34 @@ def swept(tmp_path_factory):
     "Run a, b; interrupt after a finishes; then --resume a, b, bad (bad fails)."
     out = tmp_path_factory.mktemp("runs")
     first = sweep(out, "a,b", "--no-report", start_new_session=True)
-    deadline = time.time() + 400
-    while not (out / "a" / "metrics.json").exists() and time.time() < deadline and first.poll() is None:
-        time.sleep(1)
+    lines = []
+    for line in first.stdout:                       # wait until the sweep reports a finished
+        lines.append(line)
+        if line.startswith("[sweep] b"):
+            break
+    time.sleep(3)
     os.killpg(first.pid, signal.SIGINT)            # Ctrl-C while b runs
     try:
-        first_log, _ = first.communicate(timeout=60)
+        rest, _ = first.communicate(timeout=60)
+        first_log = "".join(lines) + rest
     finally:
         try:
             os.killpg(first.pid, signal.SIGKILL)   # and any kernel it left behind
         except ProcessLookupError:
             pass
     a_mtime = (out / "a" / "metrics.json").stat().st_mtime
+    b_after_interrupt = (out / "b" / "metrics.json").exists()
     second = sweep(out, "a,b,bad", "--resume")
     second_log, _ = second.communicate(timeout=900)
-    return dict(out=out, first_log=first_log, first_rc=first.returncode, a_mtime=a_mtime,
+    return dict(out=out, first_log=first_log, first_rc=first.returncode, a_mtime=a_mtime, b_after_interrupt=b_after_interrupt,
                 log=second_log, rc=second.returncode)
 
 
 def test_interrupt_keeps_finished_size(swept):
     out = swept["out"]
     assert "a (5 groups x 5 x 2 = 50 obs): ok" in swept["first_log"], swept["first_log"]
-    assert swept["first_rc"] != 0
+    assert swept["first_rc"] == 130 and "interrupted during b; finished sizes are kept" in swept["first_log"]
+    assert not swept["b_after_interrupt"]           # the interrupted size left no result to be mistaken for one
     check_schema(json.loads((out / "a" / "metrics.json").read_text()), "a", 50, 5)
 
 
