@@ -54,5 +54,5 @@ def main(argv: Sequence[str] | None = None) -> int:
                      report=not args.no_report, publish=args.publish, echo=echo)
 
 # %% ../nbs/07_cli.ipynb #cell-006
-if __name__ == "__main__":
+if __name__ == "__main__" and "__file__" in globals():   # `python -m dose_response`, not this notebook's kernel
     raise SystemExit(main())
