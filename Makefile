@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SIZES ?= xs,s,m,l,full
 OUT ?= runs
 
-.PHONY: setup test sweep report export clean-venv bench
+.PHONY: setup test sweep report export notebooks clean-venv bench
 
 setup: $(VENV)/.installed
 
@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip==26.3
 	$(BIN)/python -m pip install -q -r requirements.lock
-	$(BIN)/python -m pip install -q --no-deps -e . --config-settings editable_mode=compat
+	$(BIN)/python -m pip install -q --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dose_response)" >/dev/null
 	touch $@
 
@@ -34,6 +34,12 @@ sweep: setup
 
 report: setup
 	$(BIN)/dose-response report --out $(OUT) --publish results
+
+# Execute the notebooks in place so that they are read with their outputs; nbdev_clean strips the noise.
+NOTEBOOKS := index 00_data 01_model 02_inference 03_diagnostics 04_compare 05_run 06_sweep 07_cli
+notebooks: setup
+	cd nbs && for nb in $(NOTEBOOKS); do ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb.ipynb || exit 1; done
+	$(BIN)/nbdev_clean
 
 bench: setup
 	$(BIN)/python bench/logp_bench.py

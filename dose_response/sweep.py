@@ -24,7 +24,8 @@ from .data import repo_root
 # %% auto #0
 __all__ = ['SIZES', 'RUN_TEMPLATE', 'REPORT_TEMPLATE', 'PUBLISHED', 'Size', 'parse_sizes', 'write_json', 'read_json',
            'run_metrics', 'template_path', 'is_done', 'run_size', 'run_sweep', 'load_runs', 'sweep_table',
-           'plot_scaling', 'plot_uncertainty', 'conclusion', 'markdown_table', 'build_report']
+           'plot_scaling', 'plot_uncertainty', 'conclusion', 'markdown_table', 'build_report', 'readme_sections',
+           'update_readme']
 
 # %% ../nbs/06_sweep.ipynb #cell-005
 @dataclass(frozen=True)
@@ -284,13 +285,23 @@ def conclusion(table: pd.DataFrame) -> str:
     return " ".join(lines)
 
 # %% ../nbs/06_sweep.ipynb #cell-019
-def markdown_table(table: pd.DataFrame, digits: int = 3) -> str:
-    "A DataFrame as a GitHub Markdown table (floats rounded to `digits` significant figures)."
-    fmt = lambda v: (f"{v:,.{digits}g}" if abs(v) < 10 ** digits else f"{v:,.0f}") if isinstance(v, float) and v == v else \
-        ("" if v is None or (isinstance(v, float) and v != v) else str(v))
+def _fmt(v) -> str:
+    "A table cell: integers with thousands separators, floats with precision that suits their size."
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    if isinstance(v, (float, np.floating)):
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.3f}"
+    return str(v)
+
+def markdown_table(table: pd.DataFrame) -> str:
+    "A DataFrame as a GitHub Markdown table."
     t = table.reset_index()
     lines = ["| " + " | ".join(map(str, t.columns)) + " |", "|" + "---|" * len(t.columns)]
-    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in t.itertuples(index=False)]
+    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in t.itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/06_sweep.ipynb #cell-022
@@ -315,4 +326,34 @@ def build_report(out: str | Path, publish: str | Path | None = None, echo: Calla
             if (out / name).exists():
                 shutil.copy2(out / name, dest / name)
         echo(f"[sweep] published {', '.join(PUBLISHED)} to {dest}")
+        readme = repo_root() / "README.md"
+        if readme.exists() and dest.resolve() == (repo_root() / "results").resolve():
+            update_readme(readme, dest)
+            echo(f"[sweep] README.md tables updated from {dest}")
     return nb_path
+
+# %% ../nbs/06_sweep.ipynb #cell-024
+def _replace_between(text: str, tag: str, body: str) -> str:
+    start, end = f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
+    if start not in text or end not in text:
+        raise ValueError(f"README has no {start} ... {end} section")
+    head, rest = text.split(start, 1)
+    return head + start + "\n" + body.strip() + "\n" + end + rest.split(end, 1)[1]
+
+def readme_sections(published: str | Path) -> dict[str, str]:
+    "The README sections generated from a published sweep: the table and the conclusion."
+    published = Path(published)
+    table = pd.read_csv(published / "sweep_table.csv", index_col="size")
+    cols = ["status", "n_obs", "n_groups", "nuts_s", "nuts_converged", "nuts_max_rhat", "nuts_min_ess", "advi_s",
+            "advi_iters", "advi_converged", "sd_ratio", "sd_ratio_p10", "nuts_cov90", "advi_cov90"]
+    return {"sweep-table": markdown_table(table[[c for c in cols if c in table]]),
+            "sweep-conclusion": (published / "conclusion.txt").read_text()}
+
+def update_readme(readme: str | Path, published: str | Path) -> bool:
+    "Rewrite the README's generated sections from `published`; True if anything changed."
+    readme = Path(readme)
+    text = old = readme.read_text(encoding="utf-8")
+    for tag, body in readme_sections(published).items():
+        text = _replace_between(text, tag, body)
+    readme.write_text(text, encoding="utf-8")
+    return text != old
