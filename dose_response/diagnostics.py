@@ -101,15 +101,18 @@ def _diagnose_vi(idata, d: Diagnostics, pareto_k_max: float, use_k: bool) -> Non
     info = fit_info(idata)
     d.elbo_converged = bool(info.get("converged", 0))
     if not d.elbo_converged:
-        d.reasons.append(f"ELBO still improving when the iterations ran out ({info.get('n_iter')} iterations)")
-    if "importance" in idata.groups():
+        d.reasons.append("L-BFGS did not converge on every Pathfinder path" if d.method == "pathfinder" else
+                         f"ELBO still improving when the iterations ran out ({info.get('n_iter')} iterations)")
+    if "pareto_k" in info:          # Pathfinder computes its own (PSIS over its importance weights)
+        d.pareto_k = float(info["pareto_k"])
+    elif "importance" in idata.groups():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _, k = az.psislw(idata.importance.log_weight.values.copy())
         d.pareto_k = float(k)
-        if use_k and d.pareto_k > pareto_k_max:
-            d.reasons.append(f"Pareto k-hat {d.pareto_k:.2f} > {pareto_k_max}: the Gaussian approximation is far from "
-                             "the posterior; its uncertainties are not reliable")
+    if use_k and d.pareto_k > pareto_k_max:
+        d.reasons.append(f"Pareto k-hat {d.pareto_k:.2f} > {pareto_k_max}: the Gaussian approximation is far from "
+                         "the posterior; its uncertainties are not reliable")
 
 # %% ../nbs/03_diagnostics.ipynb #cell-010
 def diagnose(

@@ -153,3 +153,14 @@ def test_errors_are_plain(screen):
     except ImportError:
         with pytest.raises(ImportError, match="backend='numpyro' needs JAX and numpyro"):
             fit_nuts(df, backend="numpyro")
+
+
+def test_pathfinder_through_fit(screen):
+    p = fit(screen[0], method="pathfinder", draws=300, seed=1, progressbar=False)
+    info = fit_info(p)
+    assert (info["method"], info["backend"]) == ("pathfinder", "pymc-extras") and info["compile_s"] > 0
+    assert "pathfinder" in p.groups() and "sample_stats" not in p.groups()
+    assert list(p.posterior.group.values) == list(screen[1].index) and p.posterior.sizes["draw"] == 300
+    d = diagnose(p)
+    assert d.method == "pathfinder" and np.isfinite(d.pareto_k)
+    assert d.converged == (d.elbo_converged and d.pareto_k <= 0.7)
