@@ -67,8 +67,8 @@ def test_group_labels_become_the_group_coordinate():
 
 
 def test_auto_choices_are_recorded(caplog):
-    rich, _ = dr.simulate(4, replicates=6, seed=0)          # 66 points per group
-    thin, _ = dr.simulate(4, replicates=1, seed=0)          # 11 points per group
+    rich, _ = dr.simulate(6, replicates=6, seed=0)          # 66 points per group
+    thin, _ = dr.simulate(6, replicates=1, seed=0)          # 11 points per group
     with caplog.at_level("INFO", logger="dose_response"):
         m = dr.build_model(rich)
     assert "parameterization='centered'" in caplog.text
@@ -76,6 +76,16 @@ def test_auto_choices_are_recorded(caplog):
     t = dr.build_model(thin)
     assert (t.spec.parameterization, t.spec.compress) == ("noncentered", False)
     assert "log10_ic50_z" in t.named_vars and "log10_ic50_z" not in m.named_vars
+    assert m.spec.hierarchical and "log10_ic50_mu" in m.named_vars
+
+
+def test_few_groups_are_not_pooled_unless_asked():
+    df, _ = dr.simulate(3, replicates=4, seed=0)
+    auto, forced = dr.build_model(df), dr.build_model(df, pooling="partial")
+    assert not auto.spec.hierarchical and "top_sigma" not in auto.named_vars
+    assert forced.spec.hierarchical and "top_sigma" in forced.named_vars
+    with pytest.raises(ValueError, match="pooling='partial' needs at least 2 groups"):
+        dr.build_model(dr.load_dataset("ryegrass"), pooling="partial")
 
 
 def test_priors_follow_the_data_scale():

@@ -21,9 +21,15 @@ COMPARISON_KEYS = {"mean_shift_median", "mean_shift_p90", "sd_ratio_median", "sd
                    "coverage_ref", "coverage_cand", "by_param", "reference", "candidate"}
 
 
+def _default_sigint():
+    "A shell's background jobs ignore SIGINT, and children inherit that: give the sweep a normal Ctrl-C."
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def sweep(out, sizes, *extra, **popen):
     cmd = [sys.executable, "-m", "dose_response", "sweep", "--sizes", sizes, "--out", str(out), *TINY, *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=_default_sigint, **popen)
 
 
 def check_schema(m, size, n_obs, n_groups):
