@@ -18,12 +18,16 @@ $(VENV)/.installed: requirements.lock settings.ini setup.py
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dose_response)" >/dev/null
 	touch $@
 
-# The notebooks and the package must agree: exporting changes nothing that is committed.
+# The notebooks and the package must agree: exporting changes nothing that is committed, and the
+# notebooks are stored clean (nbdev_clean changes nothing either).
 export: setup
 	$(BIN)/nbdev_export
 	@if [ -n "$$(git status --porcelain -- dose_response)" ]; then \
 	  echo "nbdev_export changed dose_response/: export from the notebooks and commit"; \
 	  git status --porcelain -- dose_response; git --no-pager diff --stat -- dose_response; exit 1; fi
+	$(BIN)/nbdev_clean
+	@if [ -n "$$(git status --porcelain -- nbs)" ]; then \
+	  echo "nbdev_clean changed nbs/: run it and commit"; git status --porcelain -- nbs; exit 1; fi
 
 test: setup export
 	$(BIN)/nbdev_test --n_workers 1

@@ -1,0 +1,22 @@
+"""The papermill templates keep their `parameters` cell (nbdev_clean must not strip the tag)."""
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NBS = Path(__file__).resolve().parent.parent / "nbs"
+
+
+@pytest.mark.parametrize("name, must_have", [("05_run.ipynb", ["size", "n_groups", "seed", "out_dir", "advi_n"]),
+                                             ("_report.ipynb", ["runs_dir"])])
+def test_template_has_tagged_parameters_cell(name, must_have):
+    nb = nbformat.read(NBS / name, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{name}: expected one cell tagged 'parameters', found {len(tagged)}"
+    for p in must_have:
+        assert f"{p}:" in tagged[0].source, p
+
+
+def test_settings_keep_tags_and_skip_slow_cells():
+    text = (NBS.parent / "settings.ini").read_text()
+    assert "allowed_cell_metadata_keys = tags" in text and "tst_flags = slow" in text
