@@ -141,7 +141,7 @@ def diagnose(
 def _q(x: np.ndarray, q: float) -> np.ndarray:
     return np.quantile(x, q, axis=0)
 
-def summarize_groups(idata: az.InferenceData, df: pd.DataFrame, prob: float = 0.9) -> pd.DataFrame:
+def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, prob: float = 0.9) -> pd.DataFrame:
     "One row per group: posterior median and `prob` interval of each curve parameter, out-of-range probabilities, shrinkage."
     post = idata.posterior
     groups = post["group"].values
@@ -151,8 +151,13 @@ def summarize_groups(idata: az.InferenceData, df: pd.DataFrame, prob: float = 0.
     for v in GROUP_VARS:
         out[f"{v}_median"], out[f"{v}_q{lo * 100:02.0f}"], out[f"{v}_q{hi * 100:02.0f}"] = \
             _q(draws[v], 0.5), _q(draws[v], lo), _q(draws[v], hi)
-    tidy = validate(df)
-    tested = tidy[tidy.concentration > 0].groupby("group")["concentration"].agg(["min", "max"]).reindex(groups)
+    if df is not None:
+        tidy = validate(df)
+        tested = tidy[tidy.concentration > 0].groupby("group")["concentration"].agg(["min", "max"]).reindex(groups)
+    elif "dose_range" in idata.groups():
+        tested = idata.dose_range.to_dataframe().rename(columns={"conc_min": "min", "conc_max": "max"}).reindex(groups)
+    else:
+        raise ValueError("this fit does not record the tested concentrations: pass the data, summarize_groups(idata, df)")
     out["conc_min"], out["conc_max"] = tested["min"].to_numpy(), tested["max"].to_numpy()
     out["p_ic50_below_range"] = (draws["log10_ic50"] < np.log10(out["conc_min"].to_numpy())).mean(axis=0)
     out["p_ic50_above_range"] = (draws["log10_ic50"] > np.log10(out["conc_max"].to_numpy())).mean(axis=0)

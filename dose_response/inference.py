@@ -58,7 +58,7 @@ def versions() -> dict[str, str]:
 # %% ../nbs/02_inference.ipynb #cell-007
 def _finish(idata: az.InferenceData, model: pm.Model, method: str, backend: str, settings: dict, seed: int,
             timing: dict[str, float]) -> az.InferenceData:
-    "Drop unconstrained copies of the parameters and record method, settings, timing and versions in the posterior's attrs."
+    "Drop unconstrained copies of the parameters; record method, settings, timing, versions and tested doses."
     post = idata.posterior
     idata.posterior = post.drop_vars([v for v in post.data_vars if str(v).endswith("__")])
     spec = model.spec
@@ -70,7 +70,15 @@ def _finish(idata: az.InferenceData, model: pm.Model, method: str, backend: str,
         "versions": json.dumps(versions()),
         "created_at": pd.Timestamp.now(tz="UTC").isoformat(),
     })
+    idata.add_groups({"dose_range": _dose_range(model)}, warn_on_custom_groups=False)
     return idata
+
+def _dose_range(model: pm.Model) -> xr.Dataset:
+    "Lowest and highest non-zero concentration tested for each group (kept with the fit, for summaries)."
+    tested = model.df[model.df["concentration"] > 0]
+    r = tested.groupby("group", sort=False)["concentration"].agg(["min", "max"]).reindex(model.data.labels)
+    return xr.Dataset({"conc_min": ("group", r["min"].to_numpy()), "conc_max": ("group", r["max"].to_numpy())},
+                      coords={"group": model.data.labels})
 
 def fit_info(idata: az.InferenceData) -> dict[str, Any]:
     "The attrs a fit recorded, with JSON fields decoded."

@@ -164,3 +164,11 @@ def test_pathfinder_through_fit(screen):
     d = diagnose(p)
     assert d.method == "pathfinder" and np.isfinite(d.pareto_k)
     assert d.converged == (d.elbo_converged and d.pareto_k <= 0.7)
+
+
+def test_summarize_groups_from_a_saved_fit_alone(nuts, screen, tmp_path):
+    back = load(save(nuts, tmp_path / "fit.nc"))
+    pd.testing.assert_frame_equal(summarize_groups(back), summarize_groups(nuts, screen[0]), check_dtype=False)
+    del back.dose_range
+    with pytest.raises(ValueError, match="pass the data"):
+        summarize_groups(back)
