@@ -100,11 +100,15 @@ def _split_tuning(idata: az.InferenceData, total_s: float) -> dict[str, float]:
 
 def _nutpie(model, draws, tune, chains, seed, progressbar, kw):
     import nutpie
-    t0 = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(model)
-    t1 = time.perf_counter()
-    idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed,
-                          progress_bar=progressbar, save_warmup=True, **kw)
+    import pytensor
+    # numba code loaded from PyTensor's disk cache rounds differently (fastmath) from a fresh compile, so the same
+    # seed gave different draws on a cold and a warm cache; compiling afresh every time keeps seed -> numbers fixed.
+    with pytensor.config.change_flags(numba__cache=False):
+        t0 = time.perf_counter()
+        compiled = nutpie.compile_pymc_model(model)
+        t1 = time.perf_counter()
+        idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed,
+                              progress_bar=progressbar, save_warmup=True, **kw)
     return idata, {"compile": t1 - t0, **_split_tuning(idata, time.perf_counter() - t1)}
 
 def _pymc(model, draws, tune, chains, seed, progressbar, kw, nuts_sampler="pymc"):
