@@ -219,7 +219,10 @@ def fit_advi(
         raise ValueError(f"method={method!r} is not one of ('advi', 'fullrank_advi')")
     if isinstance(data_or_model, pm.Model) and batch_size and data_or_model.spec.batch_size != batch_size:
         raise ValueError("batch_size must be given when the model is built: build_model(df, batch_size=...)")
-    model, kw = _as_model(data_or_model, dict(kw, **({"batch_size": batch_size} if batch_size and not isinstance(data_or_model, pm.Model) else {})))
+    kw = dict(kw)
+    if batch_size and isinstance(data_or_model, pd.DataFrame):
+        kw["batch_size"] = batch_size              # the model is built for minibatches
+    model, kw = _as_model(data_or_model, kw)
     if kw:
         raise TypeError(f"unexpected arguments {sorted(kw)}")
     if method == "fullrank_advi":
