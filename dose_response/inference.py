@@ -50,7 +50,7 @@ def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for p in PACKAGES:
         try:
-            out[p] = version(p.replace("_", "-")) if p != "dose_response" else version("dose_response")
+            out[p] = version(p)
         except PackageNotFoundError:
             pass
     return out

@@ -75,12 +75,11 @@ def prepare(df: pd.DataFrame) -> DoseData:
     codes, labels = pd.factorize(df["group"], sort=False)
     x, zero = safe_log10(df["concentration"].to_numpy())
     y = df["response"].to_numpy()
-    cells = (pd.DataFrame({"g": codes, "c": df["concentration"].to_numpy(), "y": y})
-             .groupby(["g", "c"], sort=True)["y"])
-    stats = pd.DataFrame({"n": cells.size(), "mean": cells.mean()})
-    stats["ss"] = (pd.Series(y, index=pd.MultiIndex.from_arrays([codes, df["concentration"].to_numpy()]))
-                   .sub(stats["mean"].reindex(pd.MultiIndex.from_arrays([codes, df["concentration"].to_numpy()])).to_numpy())
-                   .pow(2).groupby(level=[0, 1]).sum())
+    obs = pd.DataFrame({"g": codes, "c": df["concentration"].to_numpy(), "y": y})
+    by_cell = obs.groupby(["g", "c"], sort=True)["y"]
+    obs["dev2"] = (obs["y"] - by_cell.transform("mean")) ** 2
+    stats = pd.DataFrame({"n": by_cell.size(), "mean": by_cell.mean(),
+                          "ss": obs.groupby(["g", "c"], sort=True)["dev2"].sum()})
     cg = stats.index.get_level_values(0).to_numpy()
     cx, cz = safe_log10(stats.index.get_level_values(1).to_numpy())
     return DoseData(np.asarray(labels, dtype=object) if labels.dtype == object else np.asarray(labels),
