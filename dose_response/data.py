@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -14,9 +15,11 @@ import pandas as pd
 import seaborn as sns
 from scipy.special import expit
 
+log = logging.getLogger("dose_response")
+
 # %% auto #0
-__all__ = ['COLUMNS', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'validate', 'safe_log10', 'four_pl_np', 'log_spaced',
-           'simulate', 'sample_groups', 'plot_curves', 'repo_root', 'load_dataset']
+__all__ = ['log', 'COLUMNS', 'SINGLE_CURVE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'validate', 'safe_log10',
+           'four_pl_np', 'log_spaced', 'simulate', 'sample_groups', 'plot_curves', 'repo_root', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 COLUMNS = ("group", "concentration", "response")
@@ -48,21 +51,54 @@ def _numeric(df: pd.DataFrame, col: str, role: str) -> pd.Series:
     return num
 
 # %% ../nbs/00_data.ipynb #cell-008
+SINGLE_CURVE = "curve"  # the group label `validate(..., group=None)` gives a single curve
+
+def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, controls: Any) -> pd.DataFrame:
+    "Copy the rows of group level `controls` (zero-dose controls shared by all groups) into every other group."
+    is_ctrl = df[group] == controls
+    if not is_ctrl.any():
+        raise ValueError(f"controls={controls!r}: no row of column {group!r} has that label; "
+                         f"labels are {pd.unique(df[group])[:10].tolist()}")
+    dosed = is_ctrl & (concentration != 0)
+    if dosed.any():
+        raise ValueError(f"controls={controls!r}: shared controls must have concentration 0, but rows "
+                         f"{_rows(df.index[dosed])} have {concentration[dosed].head(5).tolist()}")
+    ctrl, rest = df[is_ctrl], df[~is_ctrl]
+    if rest.empty:
+        raise ValueError(f"controls={controls!r}: every row is a control; there is no dosed group to share them with")
+    copies = [ctrl.assign(**{group: g}) for g in pd.unique(rest[group])]
+    return pd.concat([rest, *copies])
+
 def validate(
     df: pd.DataFrame,          # one row per measurement
-    group: str = "group",      # column holding the group label (compound, cell line, curve)
+    group: str | None = "group",  # column holding the group label (compound, cell line, curve); None: one curve
     concentration: str = "concentration",  # column holding the dose, original units, >= 0
     response: str = "response",  # column holding the measured response
+    *,
+    controls: Any = None,      # a label of `group` whose rows are zero-dose controls shared by every group
+    dropna: bool = False,      # drop rows with a missing value (and log how many) instead of refusing them
 ) -> pd.DataFrame:
     "Check `df` and return the canonical tidy frame (`group`, `concentration`, `response`); raise `ValueError` naming what is wrong."
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0:
         raise ValueError("empty input: the data frame has no rows")
+    if group is None:
+        if controls is not None:
+            raise ValueError("controls= names a group level, so it needs a group column (group=None is one curve)")
+        df, group = df.assign(**{"__group__": SINGLE_CURVE}), "__group__"
     missing = [c for c in (group, concentration, response) if c not in df.columns]
     if missing:
         raise ValueError(f"missing column(s) {missing}; the data frame has {list(df.columns)} "
-                         "(name the right ones with group=, concentration=, response=)")
+                         "(name the right ones with group=, concentration=, response=; group=None for one curve)")
+    if dropna:
+        na = df[[group, concentration, response]].isna().any(axis=1)
+        if na.any():
+            log.warning(f"validate(dropna=True) dropped {int(na.sum())} of {len(df)} rows with a missing value: "
+                        f"rows {_rows(df.index[na])}")
+            df = df[~na]
+        if len(df) == 0:
+            raise ValueError("every row has a missing value: nothing is left after dropna")
     if df[group].isna().any():
         raise ValueError(f"column {group!r} (group) has missing labels at rows {_rows(df.index[df[group].isna()])}")
     conc = _numeric(df, concentration, "concentration")
@@ -71,14 +107,18 @@ def validate(
     if neg.any():
         raise ValueError(f"column {concentration!r} (concentration) has negative values at rows "
                          f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}")
-    n_doses = conc[conc > 0].groupby(df[group][conc > 0]).nunique()
-    n_doses = n_doses.reindex(pd.unique(df[group]), fill_value=0)
+    df = pd.DataFrame({"group": df[group], "concentration": conc, "response": resp}, index=df.index)
+    if controls is not None:
+        df = _shared_controls(df, "group", df["concentration"], controls)
+    pos = df[df.concentration > 0]
+    n_doses = pos.groupby("group", sort=False)["concentration"].nunique().reindex(pd.unique(df["group"]), fill_value=0)
     thin = n_doses[n_doses < 2]
     if len(thin):
+        hint = "" if controls is not None else " (if they are shared controls, pass controls=<their label>)"
         raise ValueError(f"column {concentration!r}: group(s) {thin.index[:10].tolist()} have fewer than 2 distinct "
-                         f"non-zero concentrations ({thin.values[:10].tolist()}); a curve cannot be fitted to them")
-    return pd.DataFrame({"group": df[group].to_numpy(), "concentration": conc.to_numpy(),
-                         "response": resp.to_numpy()})
+                         f"non-zero concentrations ({thin.values[:10].tolist()}); a curve cannot be fitted to them{hint}")
+    return df.reset_index(drop=True)
+
 
 # %% ../nbs/00_data.ipynb #cell-014
 LN10 = float(np.log(10.0))
@@ -188,13 +228,36 @@ def repo_root() -> Path:
 
 DATA_DIR = repo_root() / "data"
 
-DATASETS: dict[str, dict[str, str]] = {
-    "ryegrass": dict(file="ryegrass.csv", group="", concentration="conc", response="rootl",
-                     about="root length (cm) of ryegrass vs ferulic acid (mM); one curve"),
-    "S.alba": dict(file="S.alba.csv", group="Herbicide", concentration="Dose", response="DryMatter",
-                   about="dry matter (g/pot) of white mustard vs glyphosate or bentazone (g/ha)"),
-    "spinach": dict(file="spinach.csv", group="CURVE", concentration="DOSE", response="SLOPE",
-                    about="photosynthetic activity of spinach thylakoids vs bentazon (curves 1-3) or diuron (4-5)"),
+def _ds(file: str, group: str | None, concentration: str, response: str, about: str, controls: Any = None,
+        dropna: bool = False) -> dict:
+    return dict(file=file, group=group, concentration=concentration, response=response, controls=controls,
+                dropna=dropna, about=about)
+
+DATASETS: dict[str, dict[str, Any]] = {
+    "ryegrass": _ds("ryegrass.csv", None, "conc", "rootl", "root length (cm) of ryegrass vs ferulic acid (mM)"),
+    "S.alba": _ds("S.alba.csv", "Herbicide", "Dose", "DryMatter",
+                  "dry matter (g/pot) of white mustard vs glyphosate or bentazone (g/ha)"),
+    "spinach": _ds("spinach.csv", "CURVE", "DOSE", "SLOPE",
+                   "photosynthetic activity of spinach thylakoids vs bentazon (curves 1-3) or diuron (4-5)"),
+    "vinclozolin": _ds("vinclozolin.csv", "exper", "conc", "effect",
+                       "androgen-receptor activity (luminescence) vs vinclozolin (µM), 6 experiments"),
+    "acidiq": _ds("acidiq.csv", "pct", "dose", "rgr",
+                  "relative growth rate of algae vs mixtures of acifluorfen and diquat (pct = share of acifluorfen)",
+                  controls=999),
+    "methionine": _ds("methionine.csv", "product", "dose", "gain",
+                      "weight gain of broilers vs two methionine sources (rising curves)", controls="control"),
+    "M.bahia": _ds("M.bahia.csv", None, "conc", "dryweight", "dry weight of mysid shrimp vs effluent (%)"),
+    "algae": _ds("algae.csv", None, "conc", "vol", "algal volume (% of control) vs chlorine (µg/l)"),
+    "secalonic": _ds("secalonic.csv", None, "dose", "rootl", "root length (cm) vs secalonic acid (mM); 7 means"),
+    "G.aparine": _ds("G.aparine.csv", "treatment", "dose", "drymatter",
+                     "dry matter of cleavers vs phenmedipham (g/ha), alone (1) or with an adjuvant (2)"),
+    "lettuce": _ds("lettuce.csv", None, "conc", "weight", "lettuce biomass (g) vs isobutylalcohol (mg/l); hormesis"),
+    "leaflength": _ds("leaflength.csv", None, "Dose", "DW", "duckweed leaf length vs herbicide dose; hormesis"),
+    "O.mykiss": _ds("O.mykiss.csv", None, "conc", "weight", "rainbow trout weight (g) vs acid (mg/l); 9 fish missing",
+                    dropna=True),
+    "S.capricornutum": _ds("S.capricornutum.csv", None, "conc", "count", "algal cell count vs cadmium (µg/l)"),
+    "lepidium": _ds("lepidium.csv", None, "conc", "weight", "garden cress weight (mg) vs selenium (mg/l)"),
+    "nasturtium": _ds("nasturtium.csv", None, "conc", "weight", "nasturtium weight (mg/pot) vs picloram (g/ha)"),
 }
 
 def load_dataset(name: str) -> pd.DataFrame:
@@ -205,7 +268,5 @@ def load_dataset(name: str) -> pd.DataFrame:
     path = DATA_DIR / spec["file"]
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: load_dataset reads the repository's data/ folder")
-    raw = pd.read_csv(path)
-    if not spec["group"]:
-        raw = raw.assign(group=name)
-    return validate(raw, spec["group"] or "group", spec["concentration"], spec["response"])
+    return validate(pd.read_csv(path), spec["group"], spec["concentration"], spec["response"],
+                    controls=spec["controls"], dropna=spec["dropna"])
