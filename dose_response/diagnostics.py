@@ -24,9 +24,9 @@ __all__ = ['POPULATION', 'GROUP_VARS', 'Diagnostics', 'convergence_table', 'diag
            'plot_ppc', 'plot_recovery']
 
 # %% ../nbs/03_diagnostics.ipynb #cell-007
-POPULATION = ("log10_ic50_mu", "log10_ic50_sigma", "top_mu", "top_sigma", "bottom_mu", "bottom_sigma",
+POPULATION = ("log10_ic50_mu", "log10_ic50_sigma", "e0_mu", "e0_sigma", "einf_mu", "einf_sigma",
               "log_hill_mu", "log_hill_sigma", "sigma", "nu")
-GROUP_VARS = ("log10_ic50", "ic50", "top", "bottom", "hill")
+GROUP_VARS = ("log10_ic50", "ic50", "e0", "einf", "top", "bottom", "hill")
 
 @dataclass
 class Diagnostics:
@@ -69,6 +69,32 @@ def _stat(stats, *names) -> np.ndarray | None:
             return stats[n].values
     return None
 
+_BASE = {"log10_ic50": "log10_ic50", "ic50": "log10_ic50", "e0": "e0", "einf": "einf", "top": "e0", "bottom": "einf",
+         "hill": "log_hill", "log_hill": "log_hill"}
+
+def _param_of(var: str) -> str | None:
+    "The group parameter a posterior variable belongs to (`log_hill_sigma` -> `log_hill`), or None (e.g. `sigma`)."
+    for suffix in ("_mu", "_sigma", "_z", "_c"):
+        if var.endswith(suffix) and var[: -len(suffix)] in _BASE:
+            return _BASE[var[: -len(suffix)]]
+    return _BASE.get(var)
+
+def _remedy(idata, worst: str) -> str:
+    "What to try next, from what went wrong (`worst`: the variable that mixed worst) and how the model was built."
+    info = fit_info(idata)
+    param = _param_of(worst)
+    tried = [a["target_accept"] for a in info.get("attempts", [])]
+    steps = [] if max(tried, default=0) >= 0.99 else ["target_accept=0.99"]
+    if info.get("model_hierarchical") and param:
+        steps.append(f"parameterization={{'{param}': 'noncentered'}} (the population of {param} is what mixes worst)")
+    elif param:
+        steps.append(f"a tighter prior on {param} (e.g. priors={{'{param}_mu': (..., smaller sd)}}): "
+                     "the data do not pin it down")
+    if info.get("model_hierarchical"):
+        steps.append("pooling='none' if the groups are too few to learn a population from")
+    steps.append("more draws (draws=2000, tune=2000)")
+    return "try " + ", or ".join(steps)
+
 def _diagnose_nuts(idata, d: Diagnostics, rhat_max: float, ess_per_chain: float, bfmi_min: float) -> None:
     d.table = convergence_table(idata)
     d.max_rhat = float(d.table["max_rhat"].max())   # NaN with one chain: R-hat needs two
@@ -84,14 +110,18 @@ def _diagnose_nuts(idata, d: Diagnostics, rhat_max: float, ess_per_chain: float,
         d.reasons.append("R-hat could not be computed: it needs at least 2 chains")
     elif d.max_rhat > rhat_max:
         worst = d.table["max_rhat"].idxmax()
-        d.reasons.append(f"R-hat {d.max_rhat:.3f} > {rhat_max} (worst: {worst}): the chains disagree")
+        d.reasons.append(f"R-hat {d.max_rhat:.3f} > {rhat_max} (worst: {worst}): the chains disagree; "
+                         + _remedy(idata, worst))
     for kind in ("bulk", "tail"):
         ess = getattr(d, f"min_ess_{kind}")
         if not ess >= need:
             worst = d.table[f"min_ess_{kind}"].idxmin()
-            d.reasons.append(f"{kind} ESS {ess:.0f} < {need:.0f} ({ess_per_chain:g} per chain; worst: {worst})")
+            d.reasons.append(f"{kind} ESS {ess:.0f} < {need:.0f} ({ess_per_chain:g} per chain; worst: {worst}); "
+                             + _remedy(idata, worst))
     if d.divergences:
-        d.reasons.append(f"{d.divergences} divergent transitions: the sampler met geometry it could not follow")
+        worst = d.table["min_ess_bulk"].idxmin()
+        d.reasons.append(f"{d.divergences} divergent transitions: the sampler met geometry it could not follow; "
+                         + _remedy(idata, worst))
     if d.treedepth_hits:
         d.warnings.append(f"{d.treedepth_hits} draws hit the maximum tree depth")
     if d.min_bfmi < bfmi_min:
@@ -225,25 +255,34 @@ def plot_forest(idatas: az.InferenceData | dict[str, az.InferenceData], groups: 
     return axes.ravel()[0].figure
 
 # %% ../nbs/03_diagnostics.ipynb #cell-037
-def fit_ls(df: pd.DataFrame, increasing: bool = False) -> pd.DataFrame:
-    "Per-group nonlinear least-squares 4PL (no pooling); failed fits are kept as NaN rows with a message."
+def fit_ls(df: pd.DataFrame) -> pd.DataFrame:
+    "Per-group least-squares 4PL (drc's `LL.4`, no pooling) with standard errors; failed fits are NaN rows with a message."
+    from dose_response.model import _ls_group, prepare
+    data = prepare(df)
+    x = data.obs_x[data.obs_zero == 0]
     rows = {}
-    for g, d in validate(df).groupby("group", sort=False):
-        c, y = d.concentration.to_numpy(), d.response.to_numpy()
-        pos = c[c > 0]
-        p0 = [np.log10(np.median(pos)), y.max(), y.min(), 1.0]
-        f = lambda c, l, t, b, h: four_pl_np(c, l, t, b, h, increasing)
+    for g, label in enumerate(data.labels):
+        c = data.cell_group == g
+        n_obs, n_cells = int(data.cell_n[c].sum()), int(c.sum())
+        ends = data.cell_mean[c][np.argsort(np.where(data.cell_zero[c] > 0, -np.inf, data.cell_x[c]))]
         try:
-            with warnings.catch_warnings():
+            with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                p, _ = curve_fit(f, c, y, p0=p0, bounds=([-20, -np.inf, -np.inf, 1e-3], [20, np.inf, np.inf, 50]),
-                                 maxfev=5000)
-            rows[g] = dict(zip(["log10_ic50", "top", "bottom", "hill"], p), message="ok")
-        except (RuntimeError, ValueError) as e:
-            rows[g] = dict(log10_ic50=np.nan, top=np.nan, bottom=np.nan, hill=np.nan, message=str(e)[:80])
+                p, info, rss = _ls_group(data.cell_x[c], data.cell_zero[c], data.cell_n[c], data.cell_mean[c],
+                                         ends[0], ends[-1], x.min(), x.max())
+            dof = n_obs - 4
+            s2 = (rss + data.cell_ss[c].sum()) / dof if dof > 0 else np.nan
+            se = np.sqrt(np.diag(np.linalg.inv(info)) * s2) if np.linalg.matrix_rank(info) == 4 else np.full(4, np.nan)
+            rows[label] = dict(log10_ic50=p[0], e0=p[1], einf=p[2], hill=np.exp(p[3]), log10_ic50_se=se[0],
+                               message="ok")
+        except (RuntimeError, ValueError, np.linalg.LinAlgError) as e:
+            rows[label] = dict(log10_ic50=np.nan, e0=np.nan, einf=np.nan, hill=np.nan, log10_ic50_se=np.nan,
+                               message=str(e)[:80])
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "group"
     out.insert(1, "ic50", 10 ** out["log10_ic50"])
+    out.insert(2, "top", np.maximum(out["e0"], out["einf"]))
+    out.insert(3, "bottom", np.minimum(out["e0"], out["einf"]))
     return out
 
 # %% ../nbs/03_diagnostics.ipynb #cell-038
@@ -252,7 +291,7 @@ def plot_shrinkage(idata: az.InferenceData, df: pd.DataFrame, groups: Sequence |
     "Posterior median log10 IC50 against the per-group least-squares estimate, with the population mean."
     groups = list(groups) if groups is not None else sample_groups(idata.posterior.group.values, max_groups)
     tidy = validate(df)
-    ls = fit_ls(tidy[tidy.group.isin(groups)], increasing=fit_info(idata).get("model_direction") == "increasing")
+    ls = fit_ls(tidy[tidy.group.isin(groups)])
     post = idata.posterior.sel(group=groups)["log10_ic50"].median(("chain", "draw")).to_series()
     fig, ax = plt.subplots(figsize=(5, 4.5))
     ax.scatter(ls.loc[groups, "log10_ic50"], post.loc[groups], s=14)
@@ -271,9 +310,8 @@ def plot_shrinkage(idata: az.InferenceData, df: pd.DataFrame, groups: Sequence |
 def curve_band(idata: az.InferenceData, group, grid: np.ndarray, prob: float = 0.9) -> pd.DataFrame:
     "Posterior median and central `prob` band of the mean curve of one group on a concentration grid."
     p = idata.posterior.sel(group=group)
-    s = {k: p[k].values.reshape(-1, 1) for k in ("log10_ic50", "top", "bottom", "hill")}
-    inc = fit_info(idata).get("model_direction") == "increasing"
-    y = four_pl_np(grid[None, :], s["log10_ic50"], s["top"], s["bottom"], s["hill"], increasing=inc)
+    s = {k: p[k].values.reshape(-1, 1) for k in ("log10_ic50", "e0", "einf", "hill")}
+    y = four_pl_np(grid[None, :], s["log10_ic50"], s["e0"], s["einf"], s["hill"])   # Emax form: e0 at zero dose
     lo, mid, hi = np.quantile(y, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
     return pd.DataFrame({"concentration": grid, "median": mid, "lo": lo, "hi": hi})
 

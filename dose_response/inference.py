@@ -9,6 +9,7 @@ import inspect
 import json
 import platform
 import time
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
@@ -20,11 +21,11 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
-from .model import build_model, log
+from .model import GROUP_PARAMS, build_model, log
 
 # %% auto #0
-__all__ = ['PACKAGES', 'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'fit_nuts', 'ELBOConvergence', 'fit_advi', 'fit_pathfinder',
-           'fit', 'save', 'load']
+__all__ = ['PACKAGES', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'fit_nuts',
+           'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save', 'load']
 
 # %% ../nbs/02_inference.ipynb #cell-005
 _MODEL_OPTIONS = set(inspect.signature(build_model).parameters) - {"df"}
@@ -83,8 +84,8 @@ def _dose_range(model: pm.Model) -> xr.Dataset:
 def fit_info(idata: az.InferenceData) -> dict[str, Any]:
     "The attrs a fit recorded, with JSON fields decoded."
     attrs = dict(idata.posterior.attrs)
-    for k in ("settings", "versions"):
-        if isinstance(attrs.get(k), str):
+    for k in ("settings", "versions", "attempts", "model_parameterization"):
+        if isinstance(attrs.get(k), str) and attrs[k][:1] in "[{":
             attrs[k] = json.loads(attrs[k])
     return attrs
 
@@ -98,56 +99,153 @@ def _split_tuning(idata: az.InferenceData, total_s: float) -> dict[str, float]:
         del idata.warmup_posterior   # warm-up draws are not kept: at screen scale they double the result
     return {"tune": total_s * share, "sample": total_s * (1 - share)}
 
-def _nutpie(model, draws, tune, chains, seed, progressbar, kw):
+def _divergences(idata: az.InferenceData) -> int:
+    stats = idata.sample_stats
+    return int(stats["diverging"].sum()) if "diverging" in stats else 0
+
+def _mixing(idata: az.InferenceData, chains: int) -> tuple[float, float]:
+    "Largest R-hat and smallest bulk/tail ESS per chain over the free parameters (a quick convergence check)."
+    free = [v for v in idata.posterior.data_vars if not str(v).endswith("__")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        post = idata.posterior[free]
+        rhat = az.rhat(post).to_array().max()
+        ess = min(float(az.ess(post, method=m).to_array().min()) for m in ("bulk", "tail"))
+    return float(rhat), ess / chains
+
+def funnel(idata: az.InferenceData, model: pm.Model, ratio: float = 0.5) -> str | None:
+    "The centred group parameter whose population SD is smallest at the divergent draws (relative to all draws), if any."
+    div = idata.sample_stats["diverging"].values.astype(bool) if "diverging" in idata.sample_stats else None
+    if div is None or not div.any() or not model.spec.hierarchical:
+        return None
+    shrink = {}
+    for p in GROUP_PARAMS:
+        if f"{p}_sigma" in idata.posterior and model.spec.parameterization.get(p) != "noncentered":
+            s = idata.posterior[f"{p}_sigma"].values
+            shrink[p] = float(np.median(s[div]) / np.median(s))
+    worst = min(shrink, key=shrink.get, default=None)
+    return worst if worst is not None and shrink[worst] < ratio else None
+
+def _noncentre(model: pm.Model, param: str) -> pm.Model:
+    "The same model, rebuilt with `param` non-centred in every group (the other options as they were)."
+    asked = model.spec.options.get("parameterization", "auto")
+    forms = dict(asked) if isinstance(asked, dict) else {p: asked for p in GROUP_PARAMS}
+    return build_model(model.df, **{**model.spec.options, "parameterization": {**forms, param: "noncentered"}})
+
+def _next_attempt(idata, attempt: dict, chains: int) -> dict | None:
+    "What the next attempt changes, from what went wrong in this one (None: nothing went wrong)."
+    attempt["divergences"] = _divergences(idata)
+    if chains > 1:
+        attempt["max_rhat"], attempt["min_ess_per_chain"] = _mixing(idata, chains)
+    if attempt["divergences"]:
+        culprit = funnel(idata, attempt["model"])
+        if culprit:
+            return {**attempt, "model": _noncentre(attempt["model"], culprit), "noncentered": culprit,
+                    "why": f"{attempt['divergences']} divergences in the funnel of {culprit}_sigma"}
+        if attempt["target_accept"] < RETRY_TARGET_ACCEPT:
+            return {**attempt, "target_accept": RETRY_TARGET_ACCEPT, "why": f"{attempt['divergences']} divergences"}
+        return None
+    if chains > 1 and (attempt["max_rhat"] > 1.01 or attempt["min_ess_per_chain"] < 100):
+        return {**attempt, "draws": 2 * attempt["draws"], "tune": 2 * attempt["tune"],
+                "why": f"R-hat {attempt['max_rhat']:.3f}, ESS per chain {attempt['min_ess_per_chain']:.0f}"}
+    return None
+
+def _attempts(run, first: dict, chains: int, retry: bool):
+    "Run `run(attempt)` and, when `retry`, up to two more attempts that each fix what the last one got wrong."
+    attempts, attempt = [], dict(first)
+    while True:
+        idata = run(attempt)
+        nxt = _next_attempt(idata, attempt, chains)
+        attempts.append(attempt)
+        if not retry or nxt is None or len(attempts) == MAX_ATTEMPTS:
+            return idata, attempts
+        attempt = {k: nxt[k] for k in ("model", "target_accept", "draws", "tune", "why") if k in nxt}
+        if "noncentered" in nxt:
+            attempt["noncentered"] = nxt["noncentered"]
+
+def _nutpie(model, chains, seed, progressbar, kw, first, retry):
+    "Compile, sample, and sample again (recompiling only for a rebuilt model) while `_next_attempt` finds a fault."
     import nutpie
     import pytensor
-    # numba code loaded from PyTensor's disk cache rounds differently (fastmath) from a fresh compile, so the same
-    # seed gave different draws on a cold and a warm cache; compiling afresh every time keeps seed -> numbers fixed.
-    with pytensor.config.change_flags(numba__cache=False):
-        t0 = time.perf_counter()
-        compiled = nutpie.compile_pymc_model(model)
-        t1 = time.perf_counter()
-        idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed,
-                              progress_bar=progressbar, save_warmup=True, **kw)
-    return idata, {"compile": t1 - t0, **_split_tuning(idata, time.perf_counter() - t1)}
+    timing, compiled = {"compile": 0.0, "tune": 0.0, "sample": 0.0}, {}
 
-def _pymc(model, draws, tune, chains, seed, progressbar, kw, nuts_sampler="pymc"):
+    def run(a):
+        if id(a["model"]) not in compiled:
+            # numba code loaded from PyTensor's disk cache rounds differently (fastmath) from a fresh compile, so the
+            # same seed gave different draws on a cold and a warm cache; compiling afresh keeps seed -> numbers fixed.
+            t0 = time.perf_counter()
+            with pytensor.config.change_flags(numba__cache=False):
+                compiled[id(a["model"])] = nutpie.compile_pymc_model(a["model"])
+            timing["compile"] += time.perf_counter() - t0
+        t1 = time.perf_counter()
+        idata = nutpie.sample(compiled[id(a["model"])], draws=a["draws"], tune=a["tune"], chains=chains, seed=seed,
+                              target_accept=a["target_accept"], progress_bar=progressbar, save_warmup=True, **kw)
+        for k, v in _split_tuning(idata, time.perf_counter() - t1).items():
+            timing[k] += v
+        return idata
+
+    idata, attempts = _attempts(run, {**first, "model": model}, chains, retry)
+    return idata, timing, attempts
+
+def _pymc(model, chains, seed, progressbar, kw, first, retry, nuts_sampler="pymc"):
     if nuts_sampler == "numpyro":
         try:
             import jax, numpyro  # noqa: F401
         except ImportError as e:
             raise ImportError("backend='numpyro' needs JAX and numpyro: pip install 'dose_response[numpyro]'") from e
-    t0 = time.perf_counter()
-    idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=min(chains, 2), random_seed=seed,
-                      progressbar=progressbar, nuts_sampler=nuts_sampler, model=model,
-                      discard_tuned_samples=False, compute_convergence_checks=False,
-                      idata_kwargs={"log_likelihood": False}, **kw)
-    wall = time.perf_counter() - t0
-    sampling = float(idata.posterior.attrs.get("sampling_time", wall))
-    return idata, {"compile": max(wall - sampling, 0.0), **_split_tuning(idata, sampling)}
+    timing = {"compile": 0.0, "tune": 0.0, "sample": 0.0}
+
+    def run(a):
+        t0 = time.perf_counter()
+        idata = pm.sample(draws=a["draws"], tune=a["tune"], chains=chains, cores=min(chains, 2), random_seed=seed,
+                          progressbar=progressbar, nuts_sampler=nuts_sampler, model=a["model"],
+                          target_accept=a["target_accept"], discard_tuned_samples=False,
+                          compute_convergence_checks=False, idata_kwargs={"log_likelihood": False}, **kw)
+        wall = time.perf_counter() - t0
+        sampling = float(idata.posterior.attrs.get("sampling_time", wall))
+        timing["compile"] += max(wall - sampling, 0.0)
+        for k, v in _split_tuning(idata, sampling).items():
+            timing[k] += v
+        return idata
+
+    idata, attempts = _attempts(run, {**first, "model": model}, chains, retry)
+    return idata, timing, attempts
 
 # %% ../nbs/02_inference.ipynb #cell-010
+RETRY_TARGET_ACCEPT = 0.99   # target acceptance rate of the attempt after one that diverged
+MAX_ATTEMPTS = 3             # first run plus at most two remedies
+
 def fit_nuts(
     data_or_model: pd.DataFrame | pm.Model,  # tidy data, or a model from build_model
     *,
     draws: int = 1000,             # kept draws per chain
     tune: int = 1000,              # warm-up draws per chain
-    chains: int = 2,
+    chains: int = 4,
     seed: int = 0,
     backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie",
+    target_accept: float = 0.9,    # NUTS's target acceptance rate (smaller steps as it approaches 1)
+    retry: bool = True,            # run again with a remedy when a run diverges or mixes poorly (see `attempts`)
     progressbar: bool = True,
     **kw: Any,                     # build_model options (when given data), then sampler options
 ) -> az.InferenceData:
     "Sample the posterior with NUTS; return an InferenceData with method, settings, timing and versions in its attrs."
     model, kw = _as_model(data_or_model, dict(kw))
+    first = {"target_accept": target_accept, "draws": draws, "tune": tune, "why": "first run"}
     if backend == "nutpie":
-        idata, timing = _nutpie(model, draws, tune, chains, seed, progressbar, kw)
+        idata, timing, attempts = _nutpie(model, chains, seed, progressbar, kw, first, retry)
     elif backend in ("pymc", "numpyro"):
-        idata, timing = _pymc(model, draws, tune, chains, seed, progressbar, kw, nuts_sampler=backend)
+        idata, timing, attempts = _pymc(model, chains, seed, progressbar, kw, first, retry, backend)
     else:
         raise ValueError(f"backend={backend!r} is not one of ('nutpie', 'pymc', 'numpyro')")
-    settings = dict(draws=draws, tune=tune, chains=chains, **kw)
-    return _finish(idata, model, "nuts", backend, settings, seed, timing)
+    for a in attempts[1:]:
+        change = f"{a['noncentered']} non-centred" if "noncentered" in a else \
+                 f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune']}"
+        log.info(f"fit_nuts ran again ({a['why']}) with {change}")
+    last = attempts[-1]
+    settings = dict(draws=last["draws"], tune=last["tune"], chains=chains, target_accept=last["target_accept"], **kw)
+    idata = _finish(idata, last["model"], "nuts", backend, settings, seed, timing)
+    idata.posterior.attrs["attempts"] = json.dumps([{k: v for k, v in a.items() if k != "model"} for a in attempts])
+    return idata
 
 # %% ../nbs/02_inference.ipynb #cell-014
 class ELBOConvergence:
@@ -191,9 +289,8 @@ def _log_weights(approx, model: pm.Model, n: int, seed: int) -> np.ndarray:
         std = np.asarray(approx.std.eval(), dtype=float)
         z = mean + std * rng.standard_normal((n, mean.size))
         logq = stats.norm.logpdf(z, mean, std).sum(axis=1)
-    if model.spec.batch_size:    # weigh against the full data, not a minibatch estimate
-        opts = {k: getattr(model.spec, k) for k in ("parameterization", "likelihood", "direction", "compress", "priors")}
-        model = build_model(model.df, **opts)
+    if model.spec.batch_size:    # weigh against the full data, not a minibatch estimate: the same model, full batch
+        model = build_model(model.df, **{**model.spec.options, "batch_size": None})
     logp = model.compile_logp()
     points = [{name: zi[slc].reshape(shape).astype(dtype) for name, slc, shape, dtype in group.ordering.values()}
               for zi in z]

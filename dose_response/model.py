@@ -5,6 +5,7 @@
 # %% ../nbs/01_model.ipynb #cell-002
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -15,6 +16,8 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 from pymc.model_graph import ModelGraph
+from scipy.optimize import least_squares
+from scipy.special import expit
 
 from .data import LN10, four_pl_np, safe_log10, validate
 
@@ -26,9 +29,10 @@ if not log.handlers:  # like PyMC: tell the user what "auto" chose, without them
     log.setLevel(logging.INFO)
 
 # %% auto #0
-__all__ = ['log', 'CENTERED_MIN_OBS', 'POOLING_MIN_GROUPS', 'GROUP_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales',
-           'data_scales', 'default_priors', 'choose_direction', 'choose_parameterization', 'ModelSpec', 'build_model',
-           'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
+__all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales',
+           'default_priors', 'informed_groups', 'parameterization_forms', 'choose_parameterization',
+           'describe_parameterization', 'ModelSpec', 'build_model', 'plot_model_graph', 'random_points', 'prior_curves',
+           'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -94,6 +98,8 @@ class Scales:
     resp_hi: float
     x_lo: float
     x_hi: float
+    resp_start: float = np.nan   # median over groups of the mean response at the group's lowest dose
+    resp_end: float = np.nan     # ... and at its highest dose
 
     @property
     def span(self) -> float: return max(self.resp_hi - self.resp_lo, 1e-8 + 1e-6 * abs(self.resp_hi))
@@ -102,41 +108,121 @@ class Scales:
     @property
     def x_mid(self) -> float: return (self.x_lo + self.x_hi) / 2
 
+def _ends(data: DoseData) -> pd.DataFrame:
+    "Mean response at each group's lowest and highest dose (zero dose counts as lowest)."
+    cells = pd.DataFrame({"g": data.cell_group, "x": np.where(data.cell_zero > 0, -np.inf, data.cell_x),
+                          "m": data.cell_mean}).sort_values(["g", "x"])
+    return cells.groupby("g")["m"].agg(start="first", end="last")
+
 def data_scales(data: DoseData) -> Scales:
-    "Read the response range (1st-99th percentile) and the log10 range of non-zero doses."
+    "Read the response range (1st-99th percentile), the typical start and end responses, and the log10 dose range."
     lo, hi = np.percentile(data.obs_y, [1, 99])
     x = data.obs_x[data.obs_zero == 0]
-    return Scales(float(lo), float(hi), float(x.min()), float(x.max()))
+    ends = _ends(data)
+    return Scales(float(lo), float(hi), float(x.min()), float(x.max()),
+                  float(ends["start"].median()), float(ends["end"].median()))
 
 # %% ../nbs/01_model.ipynb #cell-014
 def default_priors(s: Scales) -> dict[str, Any]:
     "Prior parameters scaled to the data: `(mu, sd)` for Normal priors, `sd` for half-normal ones."
     return {
         "log10_ic50_mu": (s.x_mid, s.x_span), "log10_ic50_sigma": s.x_span / 2,
-        "top_mu": (s.resp_hi, s.span / 4), "top_sigma": s.span / 4,
-        "bottom_mu": (s.resp_lo, s.span / 4), "bottom_sigma": s.span / 4,
+        "e0_mu": (s.resp_start, s.span / 2), "e0_sigma": s.span / 4,
+        "einf_mu": (s.resp_end, s.span / 2), "einf_sigma": s.span / 2,
         "log_hill_mu": (0.0, 1.0), "log_hill_sigma": 0.5,
         "sigma": s.span / 4, "nu": (2.0, 0.1),
     }
 
 # %% ../nbs/01_model.ipynb #cell-016
-CENTERED_MIN_OBS = 20  # median observations per group from which "auto" picks the centred form
+def _check_option(name: str, value: str, allowed: tuple) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not one of {allowed}")
+
 POOLING_MIN_GROUPS = 5  # groups needed before "auto" pools them through a population
+CENTER_RATIO = 0.5      # centre a group's parameter when its standard error is below this share of the population SD
+GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")
 
-def choose_direction(data: DoseData) -> str:
-    "'decreasing' if most groups respond less at their highest dose than at their lowest, else 'increasing'."
-    df = pd.DataFrame({"g": data.cell_group, "x": np.where(data.cell_zero > 0, -np.inf, data.cell_x),
-                       "m": data.cell_mean})
-    ends = df.sort_values("x").groupby("g")["m"].agg(["first", "last"])
-    return "decreasing" if (ends["first"] >= ends["last"]).mean() >= 0.5 else "increasing"
+def _curve_and_jacobian(p: np.ndarray, x: np.ndarray, zero: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "The Emax-form curve at `p = (log10_ic50, e0, einf, log_hill)` and its Jacobian (cells x 4)."
+    l, e0, einf, log_h = p
+    h = np.exp(log_h)
+    s = np.where(zero > 0, 1.0, expit(-h * LN10 * (x - l)))
+    ds = np.where(zero > 0, 0.0, s * (1 - s)) * (e0 - einf)
+    jac = np.column_stack([ds * h * LN10, s, 1 - s, -ds * h * LN10 * (x - l)])
+    return einf + (e0 - einf) * s, jac
 
-def choose_parameterization(data: DoseData) -> str:
-    "'centered' for data-rich groups (median >= CENTERED_MIN_OBS observations), else 'noncentered'."
-    per_group = np.bincount(data.obs_group, minlength=data.n_groups)
-    return "centered" if np.median(per_group) >= CENTERED_MIN_OBS else "noncentered"
+def _ls_group(x, zero, n, ybar, start: float, end: float, x_lo: float, x_hi: float):
+    "Weighted least squares of one group's cell means: `(estimates, J'WJ, residual sum of squares)`."
+    w = np.sqrt(n)
+    fun = lambda p: w * (_curve_and_jacobian(p, x, zero)[0] - ybar)
+    jac = lambda p: w[:, None] * _curve_and_jacobian(p, x, zero)[1]
+    span = max(x_hi - x_lo, 1.0)
+    p0 = [(x_lo + x_hi) / 2, start, end, 0.0]
+    lo, hi = [x_lo - 3 * span, -np.inf, -np.inf, -3.0], [x_hi + 3 * span, np.inf, np.inf, 3.0]
+    r = least_squares(fun, p0, jac=jac, bounds=(lo, hi), method="trf", max_nfev=200)
+    J = jac(r.x)
+    return r.x, J.T @ J, float(np.sum(r.fun ** 2))
+
+def informed_groups(data: DoseData, priors: dict[str, Any]) -> dict[str, np.ndarray]:
+    "Per parameter, a mask of the groups whose own data pin it more tightly than the population spread does."
+    ends, (x_lo, x_hi) = _ends(data), (data_scales(data).x_lo, data_scales(data).x_hi)
+    est = np.full((data.n_groups, 4), np.nan)
+    info, rss, dof = [None] * data.n_groups, 0.0, 0
+    for g in range(data.n_groups):
+        c = data.cell_group == g
+        with np.errstate(all="ignore"):
+            est[g], info[g], r = _ls_group(data.cell_x[c], data.cell_zero[c], data.cell_n[c], data.cell_mean[c],
+                                           ends["start"].iloc[g], ends["end"].iloc[g], x_lo, x_hi)
+        rss, dof = rss + r, dof + max(int(c.sum()) - 4, 0)
+    within = data.n_obs - data.n_cells   # noise variance: replicates if there are any, else the fits' residuals
+    s2 = (data.cell_ss.sum() + rss) / (within + dof) if within + dof > 0 else (priors["sigma"]) ** 2
+    se = np.full_like(est, np.inf)
+    for g in range(data.n_groups):
+        with np.errstate(all="ignore"):
+            cov = np.linalg.pinv(info[g]) * s2
+        ok = np.linalg.matrix_rank(info[g]) == 4
+        se[g] = np.sqrt(np.abs(np.diag(cov))) if ok else np.inf
+    out = {}
+    for k, p in enumerate(GROUP_PARAMS):
+        out[p] = se[:, k] < CENTER_RATIO * _population_sd(est[:, k], se[:, k], priors[f"{p}_sigma"])
+    return out
+
+def _population_sd(est: np.ndarray, se: np.ndarray, prior_sd: float, min_groups: int = 5) -> float:
+    "Between-group SD of a parameter: robust spread of the estimates less their noise (method of moments)."
+    good = np.isfinite(se) & np.isfinite(est)
+    if good.sum() < min_groups:
+        return prior_sd
+    spread = 1.4826 * np.median(np.abs(est[good] - np.median(est[good])))
+    return float(np.sqrt(max(spread**2 - np.median(se[good] ** 2), 0.0)))
+
+# %% ../nbs/01_model.ipynb #new-16e9599c
+def parameterization_forms(parameterization: str | dict[str, str]) -> dict[str, str]:
+    "The form asked for each group parameter ('auto', 'centered' or 'noncentered'), checked."
+    given = parameterization if isinstance(parameterization, dict) else {}
+    unknown = set(given) - set(GROUP_PARAMS)
+    if unknown:
+        raise ValueError(f"parameterization has unknown parameter(s) {sorted(unknown)}; known: {list(GROUP_PARAMS)}")
+    default = "auto" if isinstance(parameterization, dict) else parameterization
+    _check_option("parameterization", default, ("auto", "centered", "noncentered"))
+    forms = {p: given.get(p, default) for p in GROUP_PARAMS}
+    for p, f in forms.items():
+        _check_option(f"parameterization for {p}", f, ("auto", "centered", "noncentered"))
+    return forms
+
+def choose_parameterization(data: DoseData, priors: dict[str, Any],
+                            parameterization: str | dict[str, str] = "auto") -> dict[str, np.ndarray]:
+    "Per group parameter, a boolean mask of the groups where it is centred (see `informed_groups` for 'auto')."
+    forms = parameterization_forms(parameterization)
+    auto = informed_groups(data, priors) if "auto" in forms.values() else {}
+    return {p: auto[p] if f == "auto" else np.full(data.n_groups, f == "centered") for p, f in forms.items()}
+
+def describe_parameterization(masks: dict[str, np.ndarray]) -> dict[str, str]:
+    "'centered', 'noncentered' or 'mixed (k of n centred)' for each parameter."
+    word = lambda m: "centered" if m.all() else "noncentered" if not m.any() else f"mixed ({m.sum()} of {m.size} centred)"
+    return {p: word(m) for p, m in masks.items()}
 
 # %% ../nbs/01_model.ipynb #cell-018
-def _normal_cells(data: DoseData, mu, sigma, batch_size: int | None, mean_of):
+def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of):
     "Compressed Normal likelihood: observed cell means plus one Potential for the within-cell scatter."
     arrays = [data.cell_group, data.cell_x, data.cell_zero, data.cell_n.astype(float), data.cell_mean]
     if batch_size:
@@ -161,27 +247,30 @@ def _per_observation(data: DoseData, sigma, nu, batch_size: int | None, mean_of)
         pm.StudentT("response", nu=nu, mu=mean_of(g, x, zero), sigma=sigma, observed=y, total_size=total)
 
 # %% ../nbs/01_model.ipynb #cell-020
-GROUP_PARAMS = ("log10_ic50", "top", "bottom", "log_hill")
-
-def _group_param(name: str, priors: dict, centered: bool, hierarchical: bool):
-    "One group-level parameter, with its population mean and scale when `hierarchical`."
+def _group_param(name: str, priors: dict, centered: np.ndarray, hierarchical: bool):
+    "One group-level parameter: centred where `centered` is True, non-centred elsewhere, pooled when `hierarchical`."
     loc, scale = priors[f"{name}_mu"]
     if not hierarchical:
         return pm.Normal(name, loc, scale, dims="group")
     mu = pm.Normal(f"{name}_mu", loc, scale)
     sd = pm.HalfNormal(f"{name}_sigma", priors[f"{name}_sigma"])
-    if centered:
+    if centered.all():
         return pm.Normal(name, mu, sd, dims="group")
-    z = pm.Normal(f"{name}_z", 0.0, 1.0, dims="group")
-    return pm.Deterministic(name, mu + sd * z, dims="group")
+    if not centered.any():
+        return pm.Deterministic(name, mu + sd * pm.Normal(f"{name}_z", 0.0, 1.0, dims="group"), dims="group")
+    c_idx, z_idx = np.flatnonzero(centered), np.flatnonzero(~centered)
+    theta_c = pm.Normal(f"{name}_c", mu, sd, shape=len(c_idx))
+    theta_z = mu + sd * pm.Normal(f"{name}_z", 0.0, 1.0, shape=len(z_idx))
+    theta = pt.zeros(len(centered))
+    theta = pt.set_subtensor(pt.set_subtensor(theta[c_idx], theta_c)[z_idx], theta_z)
+    return pm.Deterministic(name, theta, dims="group")
 
 # %% ../nbs/01_model.ipynb #cell-022
 @dataclass
 class ModelSpec:
     "What `build_model` chose, recorded on the model as `model.spec` and later in every result's attrs."
-    parameterization: str
+    parameterization: dict[str, str]   # per group parameter: 'centered', 'noncentered' or 'mixed (...)'
     likelihood: str
-    direction: str
     compress: bool
     hierarchical: bool
     n_obs: int
@@ -189,10 +278,12 @@ class ModelSpec:
     n_cells: int
     batch_size: int | None
     priors: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)   # the arguments build_model was called with (to rebuild it)
 
     def to_attrs(self) -> dict[str, Any]:
         "Flat, NetCDF-friendly version (prefix `model_`)."
-        out = {f"model_{k}": v for k, v in asdict(self).items() if k != "priors"}
+        out = {f"model_{k}": v for k, v in asdict(self).items() if k not in ("priors", "options", "parameterization")}
+        out["model_parameterization"] = json.dumps(self.parameterization)
         out["model_batch_size"] = self.batch_size or 0
         out["model_hierarchical"] = int(self.hierarchical)
         out["model_compress"] = int(self.compress)
@@ -200,28 +291,16 @@ class ModelSpec:
         return out
 
 # %% ../nbs/01_model.ipynb #cell-023
-def _check_option(name: str, value: str, allowed: tuple) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not one of {allowed}")
-
-def _resolve(data: DoseData, parameterization, likelihood, direction, compress, pooling) -> tuple[str, str, bool, bool]:
-    "Resolve the 'auto' options, logging what was picked; returns parameterization, direction, compress, hierarchical."
-    _check_option("parameterization", parameterization, ("auto", "centered", "noncentered"))
+def _resolve(data: DoseData, likelihood, compress, pooling) -> tuple[bool, bool]:
+    "Resolve the 'auto' options, logging what was picked; returns compress, hierarchical."
     _check_option("pooling", pooling, ("auto", "partial", "none"))
     if pooling == "partial" and data.n_groups < 2:
         raise ValueError("pooling='partial' needs at least 2 groups; this data has 1")
     _check_option("likelihood", likelihood, ("normal", "student_t"))
-    _check_option("direction", direction, ("auto", "decreasing", "increasing"))
     _check_option("compress", compress, ("auto", True, False))
     if compress is True and likelihood != "normal":
         raise ValueError("compress=True needs likelihood='normal': a Student-t likelihood has no sufficient statistics")
     picked = []
-    if direction == "auto":
-        direction = choose_direction(data); picked.append(f"direction={direction!r}")
-    if parameterization == "auto":
-        parameterization = choose_parameterization(data)
-        picked.append(f"parameterization={parameterization!r} (median "
-                      f"{np.median(np.bincount(data.obs_group)):.0f} observations per group)")
     if compress == "auto":
         compress = likelihood == "normal" and data.n_cells < data.n_obs
         picked.append(f"compress={compress} ({data.n_obs} observations in {data.n_cells} cells)")
@@ -230,46 +309,55 @@ def _resolve(data: DoseData, parameterization, likelihood, direction, compress, 
         picked.append(f"pooling={'partial' if hierarchical else 'none'!r} ({data.n_groups} groups)")
     if picked:
         log.info("build_model picked " + ", ".join(picked))
-    return parameterization, direction, compress, hierarchical
+    return compress, hierarchical
 
 # %% ../nbs/01_model.ipynb #cell-024
 def build_model(
     df: pd.DataFrame,                     # tidy data: group, concentration, response
     *,
-    parameterization: Literal["auto", "centered", "noncentered"] = "auto",
+    parameterization: str | dict[str, str] = "auto",  # 'auto', 'centered', 'noncentered', or a dict per parameter
     likelihood: Literal["normal", "student_t"] = "normal",
-    direction: Literal["auto", "decreasing", "increasing"] = "auto",
     compress: Literal["auto"] | bool = "auto",  # exact cell-level likelihood (Normal only)
     pooling: Literal["auto", "partial", "none"] = "auto",  # pool groups through population priors
     priors: dict[str, Any] | None = None, # overrides of `default_priors`
     batch_size: int | None = None,        # minibatch size for ADVI (cells if compressed, else observations)
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
+    options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
+                   priors=priors, batch_size=batch_size)
+    parameterization_forms(parameterization)   # refuse a bad option before any work
     data = prepare(df)
-    parameterization, direction, compress, hierarchical = _resolve(data, parameterization, likelihood, direction,
-                                                                   compress, pooling)
+    compress, hierarchical = _resolve(data, likelihood, compress, pooling)
     prior = default_priors(data_scales(data))
     unknown = set(priors or {}) - set(prior)
     if unknown:
         raise ValueError(f"unknown prior(s) {sorted(unknown)}; known: {sorted(prior)}")
     prior.update(priors or {})
-    increasing = direction == "increasing"
+    if hierarchical:
+        centered = choose_parameterization(data, prior, parameterization)
+        if parameterization == "auto":
+            log.info(f"build_model picked parameterization {describe_parameterization(centered)}")
+    else:   # without a population there is nothing to centre on
+        centered = {p: np.ones(data.n_groups, bool) for p in GROUP_PARAMS}
     with pm.Model(coords={"group": data.labels}) as model:
-        theta = {p: _group_param(p, prior, parameterization == "centered", hierarchical) for p in GROUP_PARAMS}
+        theta = {p: _group_param(p, prior, centered[p], hierarchical) for p in GROUP_PARAMS}
         pm.Deterministic("ic50", 10.0 ** theta["log10_ic50"], dims="group")
         hill = pm.Deterministic("hill", pt.exp(theta["log_hill"]), dims="group")
+        pm.Deterministic("top", pt.maximum(theta["e0"], theta["einf"]), dims="group")
+        pm.Deterministic("bottom", pt.minimum(theta["e0"], theta["einf"]), dims="group")
         sigma = pm.HalfNormal("sigma", prior["sigma"])
         nu = pm.Gamma("nu", *prior["nu"]) if likelihood == "student_t" else None
 
         def mean_of(g, x, zero):
-            return _four_pl_x(x, zero, theta["log10_ic50"][g], theta["top"][g], theta["bottom"][g], hill[g], increasing)
+            return _four_pl_x(x, zero, theta["log10_ic50"][g], theta["e0"][g], theta["einf"][g], hill[g])
 
         if compress:
-            _normal_cells(data, None, sigma, batch_size, mean_of)
+            _normal_cells(data, sigma, batch_size, mean_of)
         else:
             _per_observation(data, sigma, nu, batch_size, mean_of)
-    model.spec = ModelSpec(parameterization, likelihood, direction, bool(compress), hierarchical,
-                           data.n_obs, data.n_groups, data.n_cells, batch_size, prior)
+    form = describe_parameterization(centered) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
+    model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
+                           batch_size, prior, options)
     model.data, model.df = data, validate(df)
     return model
 
@@ -315,14 +403,13 @@ def random_points(model: pm.Model, n: int = 5, seed: int = 0, scale: float = 0.5
 def prior_curves(model: pm.Model, draws: int = 100, seed: int = 0, group_index: int = 0,
                  n_points: int = 60) -> tuple[np.ndarray, np.ndarray]:
     "Curves drawn from the prior for one group: `(concentration grid, responses[draw, point])`."
-    prior = pm.sample_prior_predictive(draws, model=model, var_names=["log10_ic50", "top", "bottom", "hill"],
+    prior = pm.sample_prior_predictive(draws, model=model, var_names=["log10_ic50", "e0", "einf", "hill"],
                                        random_seed=seed).prior
     data = model.data
     xs = data.obs_x[data.obs_zero == 0]
     grid = np.logspace(xs.min() - 1, xs.max() + 1, n_points)
-    p = {k: prior[k].values.reshape(-1, data.n_groups)[:, group_index, None] for k in ["log10_ic50", "top", "bottom", "hill"]}
-    return grid, four_pl_np(grid, p["log10_ic50"], p["top"], p["bottom"], p["hill"],
-                            increasing=model.spec.direction == "increasing")
+    p = {k: prior[k].values.reshape(-1, data.n_groups)[:, group_index, None] for k in ["log10_ic50", "e0", "einf", "hill"]}
+    return grid, four_pl_np(grid, p["log10_ic50"], p["e0"], p["einf"], p["hill"])
 
 def plot_prior_predictive(model: pm.Model, df: pd.DataFrame, draws: int = 100, seed: int = 0) -> plt.Figure:
     "Prior curves for the first group, with the observed responses of all groups on top."

@@ -94,3 +94,56 @@ def test_real_data_sets_load_tidy(name, n_rows, n_groups):
 def test_unknown_data_set():
     with pytest.raises(ValueError, match="unknown data set 'foo'; available"):
         dr.load_dataset("foo")
+
+
+def test_one_curve_needs_no_group_column(caplog):
+    df = good().drop(columns="group").iloc[:4]
+    out = dr.validate(df, group=None)
+    assert out.group.unique().tolist() == ["curve"] and len(out) == 4
+    with pytest.raises(ValueError, match="controls= names a group level"):
+        dr.validate(df, group=None, controls="ctrl")
+
+
+def shared():
+    return pd.DataFrame({"compound": ["ctrl"] * 3 + ["a"] * 3 + ["b"] * 3,
+                         "dose": [0, 0, 0, 0.1, 1, 10, 0.1, 1, 10],
+                         "resp": [100.0, 99, 101, 90, 50, 10, 95, 60, 20]})
+
+
+def test_shared_controls_are_copied_into_every_group():
+    out = dr.validate(shared(), "compound", "dose", "resp", controls="ctrl")
+    assert sorted(out.group.unique()) == ["a", "b"]
+    for g in ("a", "b"):
+        sub = out[out.group == g]
+        assert (sub.concentration == 0).sum() == 3 and sorted(sub.response[sub.concentration == 0]) == [99, 100, 101]
+    assert len(out) == 6 + 2 * 3        # nothing dropped, the controls counted once per group
+
+
+@pytest.mark.parametrize("mutate, kw, match", [
+    (lambda d: d, {}, r"group\(s\) \['ctrl'\] have fewer than 2 distinct non-zero concentrations \(\[0\]\) \(if they are shared controls, pass controls=<their label>\)"),
+    (lambda d: d, {"controls": "DMSO"}, r"controls='DMSO': no row of column 'compound' has that label"),
+    (lambda d: d.assign(dose=[0, 0.5, 0, 0.1, 1, 10, 0.1, 1, 10]), {"controls": "ctrl"}, r"shared controls must have concentration 0, but rows \[1\] have \[0.5\]"),
+    (lambda d: d[d.compound == "ctrl"], {"controls": "ctrl"}, "every row is a control"),
+])
+def test_shared_control_errors(mutate, kw, match):
+    with pytest.raises(ValueError, match=match):
+        dr.validate(mutate(shared()), "compound", "dose", "resp", **kw)
+
+
+def test_dropna_drops_and_says_how_many(caplog):
+    df = good()
+    df.loc[[2, 5], "response"] = np.nan
+    with pytest.raises(ValueError, match=r"missing \(NaN\) values at rows \[2, 5\]"):
+        dr.validate(df)
+    with caplog.at_level("WARNING", logger="dose_response"):
+        out = dr.validate(df, dropna=True)
+    assert len(out) == 6 and "dropped 2 of 8 rows with a missing value: rows [2, 5]" in caplog.text
+    with pytest.raises(ValueError, match="nothing is left after dropna"):
+        dr.validate(df.assign(response=np.nan), dropna=True)
+
+
+@pytest.mark.parametrize("name", sorted(dr.data.DATASETS))
+def test_every_shipped_data_set_loads(name):
+    df = dr.load_dataset(name)
+    assert len(df) >= 7 and (df.concentration == 0).any()
+    assert df.groupby("group").concentration.nunique().min() >= 3

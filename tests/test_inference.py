@@ -12,7 +12,8 @@ SEED = 4
 
 @pytest.fixture(scope="module")
 def screen():
-    return dr.simulate(30, replicates=3, seed=SEED)
+    "A design well inside the converged region of the robustness map: clear curves, IC50s inside the doses."
+    return dr.simulate(20, replicates=4, seed=SEED, sigma=4.0, log10_ic50_sigma=0.5, bottom_sigma=4.0)
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +28,9 @@ def advi(screen):
 
 def test_nuts_recovers_known_parameters(nuts, screen):
     cov = coverage(nuts, screen[1])
-    # 90% intervals, 30 groups x 4 parameters. With this seed 103 of 120 true values are inside (log10_ic50 27/30,
-    # top 26/30, bottom 28/30, hill 22/30). Required: >= 80% over all, >= 70% for each parameter.
-    assert np.mean(list(cov.values())) >= 0.8 and all(v >= 0.7 for v in cov.values()), cov
+    # 90% intervals, 20 groups x 4 parameters: 72 of 80 inside is expected; a calibrated fit falls below 80% overall
+    # or 65% for one parameter (13 of 20) with probability well under 1%.
+    assert np.mean(list(cov.values())) >= 0.8 and all(v >= 0.65 for v in cov.values()), cov
     post = nuts.posterior
     assert abs(float(post.log10_ic50_mu.mean()) - screen[1].attrs["log10_ic50_mu"]) < 0.5
     assert abs(float(post.sigma.mean()) - screen[1].attrs["sigma"]) < 1.0
@@ -38,7 +39,7 @@ def test_nuts_recovers_known_parameters(nuts, screen):
 def test_diagnose_passes_a_good_fit(nuts):
     d = diagnose(nuts)
     assert d.converged, d.reasons
-    assert d.max_rhat <= 1.01 and d.min_ess_bulk >= 200 and d.min_ess_tail >= 200 and d.divergences == 0
+    assert d.max_rhat <= 1.01 and d.min_ess_bulk >= 400 and d.min_ess_tail >= 400 and d.divergences == 0
     assert {"log10_ic50", "log10_ic50_mu", "sigma"} <= set(d.table.index)
 
 
@@ -47,6 +48,7 @@ def test_diagnose_flags_an_unconverged_fit(screen):
     d = diagnose(short)
     assert not d.converged
     assert any("ESS" in r for r in d.reasons) and any("R-hat" in r for r in d.reasons)
+    assert all("try " in r for r in d.reasons if "ESS" in r)       # each failure names what to do next
 
 
 def test_diagnose_thresholds_are_arguments(nuts):
@@ -56,12 +58,13 @@ def test_diagnose_thresholds_are_arguments(nuts):
 
 def test_fit_records_method_settings_timing_versions(nuts):
     info = fit_info(nuts)
-    assert (info["method"], info["backend"], info["seed"], info["n_obs"], info["n_groups"]) == ("nuts", "nutpie", SEED, 990, 30)
-    assert info["settings"]["draws"] == 1000 and info["settings"]["chains"] == 2
+    assert (info["method"], info["backend"], info["seed"], info["n_obs"], info["n_groups"]) == ("nuts", "nutpie", SEED, 880, 20)
+    assert info["settings"]["draws"] >= 1000 and info["settings"]["chains"] == 4
+    assert info["attempts"][0]["why"] == "first run" and info["attempts"][0]["target_accept"] == 0.9
     assert info["compile_s"] > 0 and info["tune_s"] > 0 and info["sample_s"] > 0
     assert info["wall_s"] == pytest.approx(info["compile_s"] + info["tune_s"] + info["sample_s"])
     assert {"pymc", "nutpie", "arviz", "python"} <= set(info["versions"])
-    assert info["model_parameterization"] == "centered" and info["model_compress"] == 1
+    assert set(info["model_parameterization"]) == {"log10_ic50", "e0", "einf", "log_hill"} and info["model_compress"] == 1
     assert set(nuts.posterior.data_vars) >= {"log10_ic50", "ic50", "top", "bottom", "hill", "log10_ic50_mu", "sigma"}
     assert "log_likelihood" not in nuts.groups() and "warmup_posterior" not in nuts.groups()
 
@@ -127,14 +130,12 @@ def test_fullrank_on_small_data_and_refused_at_scale():
 def test_summarize_groups(nuts, screen):
     df, truth = screen
     s = summarize_groups(nuts, df)
-    assert list(s.index) == list(truth.index) and len(s) == 30
+    assert list(s.index) == list(truth.index) and len(s) == 20
     for col in ("ic50_median", "ic50_q05", "ic50_q95", "log10_ic50_median", "top_median", "hill_q95",
                 "p_ic50_below_range", "p_ic50_above_range", "shrinkage_log10_ic50"):
         assert col in s and s[col].notna().all(), col
     assert (s.ic50_q05 <= s.ic50_median).all() and (s.ic50_median <= s.ic50_q95).all()
     assert s.shrinkage_log10_ic50.between(0, 1).all()
-    below = truth.log10_ic50 < np.log10(df.concentration[df.concentration > 0].min()) - 0.5
-    assert (s.p_ic50_below_range[below] > 0.5).all()
     assert (s.p_ic50_below_range[truth.log10_ic50 > -1] < 0.05).all()
 
 
@@ -183,7 +184,6 @@ def test_same_seed_same_draws_cold_and_warm_compile_cache(tmp_path):
     code = ("import numpy as np, dose_response as dr; from dose_response.inference import fit_nuts; "
             "df, _ = dr.simulate(8, concentrations=6, replicates=1, seed=3); "
             "i = fit_nuts(df, draws=150, tune=150, seed=5, progressbar=False); "
-            "assert i.posterior.attrs['model_parameterization'] == 'noncentered'; "
             "print(repr(float(i.posterior.log10_ic50.values.sum())), repr(float(i.posterior.sigma.values.sum())))")
     def run(env):
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -192,3 +192,43 @@ def test_same_seed_same_draws_cold_and_warm_compile_cache(tmp_path):
     flags = ",".join(f for f in [os.environ.get("PYTENSOR_FLAGS", ""), f"base_compiledir={tmp_path}"] if f)
     cold = run(dict(os.environ, PYTENSOR_FLAGS=flags))
     assert cold == warm, (cold, warm)
+
+
+def _fake_fit(model, diverging, e0_sigma, chains=2, draws=200):
+    "A fit-shaped InferenceData for testing the retry logic without sampling."
+    import arviz as az
+    rng = np.random.default_rng(0)
+    post = {v: rng.normal(size=(chains, draws)) for v in ("log10_ic50_sigma", "einf_sigma", "log_hill_sigma")}
+    post["e0_sigma"] = e0_sigma
+    return az.from_dict(posterior=post, sample_stats={"diverging": diverging})
+
+
+def test_retry_remedies_follow_the_fault():
+    from dose_response.inference import RETRY_TARGET_ACCEPT, _next_attempt, funnel
+    df, _ = dr.simulate(6, replicates=2, seed=0)
+    model = dr.build_model(df, pooling="partial", parameterization="centered")
+    rng = np.random.default_rng(1)
+    sig = np.abs(rng.normal(5, 1, size=(2, 200)))
+    div = np.zeros((2, 200), bool)
+    div[0, :10] = True
+    first = {"model": model, "target_accept": 0.9, "draws": 200, "tune": 200, "why": "first run"}
+    # divergences where the population SD of e0 collapses: the funnel; the remedy non-centres e0
+    neck = sig.copy(); neck[div] = 0.2
+    assert funnel(_fake_fit(model, div, neck), model) == "e0"
+    nxt = _next_attempt(_fake_fit(model, div, neck), dict(first), chains=2)
+    assert nxt["noncentered"] == "e0" and nxt["model"].spec.parameterization["e0"] == "noncentered"
+    assert nxt["model"].spec.parameterization["log10_ic50"] == "centered"       # the rest as the user asked
+    # divergences elsewhere: smaller steps
+    nxt = _next_attempt(_fake_fit(model, div, sig), dict(first), chains=2)
+    assert nxt["target_accept"] == RETRY_TARGET_ACCEPT and "noncentered" not in nxt
+    # chains that disagree: twice the draws
+    stuck = np.stack([sig[0], sig[1] + 10])
+    nxt = _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), stuck), dict(first), chains=2)
+    assert (nxt["draws"], nxt["tune"]) == (400, 400) and "R-hat" in nxt["why"]
+    # nothing wrong: no next attempt
+    assert _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), sig), dict(first), chains=2) is None
+
+
+def test_retry_off_records_one_attempt(screen):
+    i = fit_nuts(screen[0].query("group < 'cpd0003'"), draws=50, tune=50, chains=2, seed=1, retry=False, progressbar=False)
+    assert len(fit_info(i)["attempts"]) == 1

@@ -6,7 +6,7 @@ import pytensor.tensor as pt
 import pytest
 
 import dose_response as dr
-from dose_response.model import random_points
+from dose_response.model import choose_parameterization, random_points
 
 
 @pytest.fixture(scope="module")
@@ -66,24 +66,34 @@ def test_group_labels_become_the_group_coordinate():
     assert model["log10_ic50"].type.shape == (3,) or model["log10_ic50"].eval().shape == (3,)
 
 
-def test_auto_choices_are_recorded(caplog):
-    rich, _ = dr.simulate(6, replicates=6, seed=0)          # 66 points per group
-    thin, _ = dr.simulate(6, replicates=1, seed=0)          # 11 points per group
+def test_auto_parameterization_follows_what_the_data_pin_down(caplog):
+    "Rich curves are centred; the IC50 and slope of flat groups (which the data cannot pin) are non-centred."
+    df, truth = dr.simulate(12, replicates=6, seed=0, sigma=3.0)       # 66 points per group, clear curves
+    flat = df.group.isin(truth.index[:3])
+    df.loc[flat, "response"] = 100 + np.random.default_rng(0).normal(0, 3.0, flat.sum())
     with caplog.at_level("INFO", logger="dose_response"):
-        m = dr.build_model(rich)
-    assert "parameterization='centered'" in caplog.text
-    assert (m.spec.parameterization, m.spec.compress, m.spec.direction) == ("centered", True, "decreasing")
-    t = dr.build_model(thin)
-    assert (t.spec.parameterization, t.spec.compress) == ("noncentered", False)
-    assert "log10_ic50_z" in t.named_vars and "log10_ic50_z" not in m.named_vars
-    assert m.spec.hierarchical and "log10_ic50_mu" in m.named_vars
+        m = dr.build_model(df)
+    assert "parameterization" in caplog.text and m.spec.hierarchical and m.spec.compress
+    masks = choose_parameterization(m.data, m.spec.priors)
+    assert not masks["log10_ic50"][:3].any() and not masks["log_hill"][:3].any()
+    assert masks["log10_ic50"][3:].mean() >= 0.75 and masks["e0"].mean() >= 0.75
+    assert "log10_ic50_z" in m.named_vars and "log10_ic50_c" in m.named_vars   # both forms, one vector
+    assert m["log10_ic50"].eval().shape == (12,)
+    forced = dr.build_model(df, parameterization={"log_hill": "noncentered"})
+    assert forced.spec.parameterization["log_hill"] == "noncentered"
+
+
+def test_shared_parameter_is_noncentred():
+    "With shared controls every group's zero-dose response is the same: a centred form would be a funnel."
+    m = dr.build_model(dr.load_dataset("acidiq"))
+    assert m.spec.parameterization["e0"] == "noncentered"
 
 
 def test_few_groups_are_not_pooled_unless_asked():
     df, _ = dr.simulate(3, replicates=4, seed=0)
     auto, forced = dr.build_model(df), dr.build_model(df, pooling="partial")
-    assert not auto.spec.hierarchical and "top_sigma" not in auto.named_vars
-    assert forced.spec.hierarchical and "top_sigma" in forced.named_vars
+    assert not auto.spec.hierarchical and "e0_sigma" not in auto.named_vars
+    assert forced.spec.hierarchical and "e0_sigma" in forced.named_vars
     with pytest.raises(ValueError, match="pooling='partial' needs at least 2 groups"):
         dr.build_model(dr.load_dataset("ryegrass"), pooling="partial")
 
@@ -93,7 +103,8 @@ def test_priors_follow_the_data_scale():
     small = df.assign(response=df.response / 100.0, concentration=df.concentration * 1000)
     p_big, p_small = dr.build_model(df).spec.priors, dr.build_model(small).spec.priors
     np.testing.assert_allclose(p_small["sigma"], p_big["sigma"] / 100, rtol=1e-9)
-    np.testing.assert_allclose(p_small["top_mu"][0], p_big["top_mu"][0] / 100, rtol=1e-9)
+    np.testing.assert_allclose(p_small["e0_mu"][0], p_big["e0_mu"][0] / 100, rtol=1e-9)
+    np.testing.assert_allclose(p_small["einf_mu"][0], p_big["einf_mu"][0] / 100, rtol=1e-9)
     np.testing.assert_allclose(p_small["log10_ic50_mu"][0], p_big["log10_ic50_mu"][0] + 3, rtol=1e-9)
 
 
@@ -108,19 +119,23 @@ def test_single_group_matches_drc_on_ryegrass():
     np.testing.assert_allclose(map_["hill"], [2.98], rtol=0.15)
 
 
-def test_increasing_curves_are_detected_and_fitted():
-    df, truth = dr.simulate(6, replicates=4, increasing=True, seed=7, sigma=3.0)
-    model = dr.build_model(df)
-    assert model.spec.direction == "increasing"
+def test_rising_and_falling_curves_in_one_model():
+    up, t_up = dr.simulate(6, replicates=4, increasing=True, seed=7, sigma=3.0, labels=[f"up{i}" for i in range(6)])
+    down, t_down = dr.simulate(6, replicates=4, seed=8, sigma=3.0, labels=[f"down{i}" for i in range(6)])
+    truth = pd.concat([t_up, t_down])
+    model = dr.build_model(pd.concat([up, down]))
     map_ = pm.find_MAP(model=model, progressbar=False, seed=1)
     ok = np.abs(map_["log10_ic50"] - truth.log10_ic50.to_numpy()) < 0.5
-    assert ok.sum() >= 5, (map_["log10_ic50"], truth.log10_ic50.to_numpy())
+    assert ok.sum() >= 10, (map_["log10_ic50"], truth.log10_ic50.to_numpy())
+    rising = map_["einf"] > map_["e0"]
+    assert rising[:6].all() and not rising[6:].any()
+    np.testing.assert_allclose(map_["top"], np.maximum(map_["e0"], map_["einf"]))
 
 
 @pytest.mark.parametrize("kw, match", [
     (dict(parameterization="centred"), "parameterization='centred' is not one of"),
     (dict(likelihood="cauchy"), "likelihood='cauchy' is not one of"),
-    (dict(direction="up"), "direction='up' is not one of"),
+    (dict(parameterization={"e0": "sideways"}), "parameterization for e0='sideways' is not one of"),
     (dict(likelihood="student_t", compress=True), "no sufficient statistics"),
     (dict(priors={"ec50": 1}), r"unknown prior\(s\) \['ec50'\]"),
 ])
