@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dose_response.sweep import _replace_between
+from dose_response.real_data import readme_real_data
 from dose_response.data import DATASETS, repo_root
 from dose_response.real_data import per_data_set, real_data_table
 
@@ -35,7 +37,10 @@ def main(argv=None) -> int:
             print("--publish needs the complete table (no --only)", file=sys.stderr)
             return 2
         shutil.copyfile(a.out, repo_root() / "results" / "real_data.csv")
-        print("published to results/real_data.csv")
+        readme = repo_root() / "README.md"
+        readme.write_text(_replace_between(readme.read_text(encoding="utf-8"), "real-data-table", readme_real_data(repo_root() / "results")),
+                          encoding="utf-8")
+        print("published to results/real_data.csv and README.md")
     return 0
 
 

@@ -10,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from dose_response.sweep import _replace_between
+from dose_response.robustness import readme_map
 from dose_response.data import repo_root
 from dose_response.robustness import map_designs, robustness_map
 
@@ -33,7 +35,10 @@ def main(argv=None) -> int:
             print("--publish needs the complete map (no --only)", file=sys.stderr)
             return 2
         shutil.copyfile(a.out, repo_root() / "results" / "robustness_map.csv")
-        print("published to results/robustness_map.csv")
+        readme = repo_root() / "README.md"
+        readme.write_text(_replace_between(readme.read_text(encoding="utf-8"), "robustness-map", readme_map(repo_root() / "results")),
+                          encoding="utf-8")
+        print("published to results/robustness_map.csv and README.md")
     return 0
 
 

@@ -17,3 +17,13 @@ def test_readme_names_the_two_commands_and_the_figure():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make sweep" in readme and "make test" in readme and "results/scaling.png" in readme
     assert (ROOT / "results" / "scaling.png").exists()
+
+
+def test_readme_quotes_the_published_real_data_and_robustness_tables():
+    from dose_response.real_data import readme_real_data
+    from dose_response.robustness import readme_map
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for tag, body in {"real-data-table": readme_real_data(ROOT / "results"),
+                      "robustness-map": readme_map(ROOT / "results")}.items():
+        section = readme.split(f"<!-- {tag}:start -->", 1)[1].split(f"<!-- {tag}:end -->", 1)[0]
+        assert section.strip() == body.strip(), f"README section {tag} is out of date: re-run bench/ with --publish"
