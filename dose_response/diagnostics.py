@@ -74,7 +74,7 @@ _BASE = {"log10_ic50": "log10_ic50", "ic50": "log10_ic50", "e0": "e0", "einf": "
 
 def _param_of(var: str) -> str | None:
     "The group parameter a posterior variable belongs to (`log_hill_sigma` -> `log_hill`), or None (e.g. `sigma`)."
-    for suffix in ("_mu", "_sigma", "_z", "_c"):
+    for suffix in ("_mu", "_sigma", "_z", "_raw"):
         if var.endswith(suffix) and var[: -len(suffix)] in _BASE:
             return _BASE[var[: -len(suffix)]]
     return _BASE.get(var)

@@ -258,12 +258,11 @@ def _group_param(name: str, priors: dict, centered: np.ndarray, hierarchical: bo
         return pm.Normal(name, mu, sd, dims="group")
     if not centered.any():
         return pm.Deterministic(name, mu + sd * pm.Normal(f"{name}_z", 0.0, 1.0, dims="group"), dims="group")
-    c_idx, z_idx = np.flatnonzero(centered), np.flatnonzero(~centered)
-    theta_c = pm.Normal(f"{name}_c", mu, sd, shape=len(c_idx))
-    theta_z = mu + sd * pm.Normal(f"{name}_z", 0.0, 1.0, shape=len(z_idx))
-    theta = pt.zeros(len(centered))
-    theta = pt.set_subtensor(pt.set_subtensor(theta[c_idx], theta_c)[z_idx], theta_z)
-    return pm.Deterministic(name, theta, dims="group")
+    # one vector: the value itself where centred, N(mu, sd); a standardised offset elsewhere, N(0, 1)
+    c = centered.astype(float)
+    scale = pt.switch(centered, sd, 1.0)
+    raw = pm.Normal(f"{name}_raw", c * mu, scale, dims="group")
+    return pm.Deterministic(name, (1 - c) * mu + pt.switch(centered, 1.0, sd) * raw, dims="group")
 
 # %% ../nbs/01_model.ipynb #cell-022
 @dataclass

@@ -52,7 +52,10 @@ def swept(tmp_path_factory):
         lines.append(line)
         if line.startswith("[sweep] b"):
             break
-    time.sleep(3)
+    deadline = time.monotonic() + 300               # b is running once papermill has written its output notebook
+    while not (out / "b" / "run.ipynb").exists():
+        assert time.monotonic() < deadline and first.poll() is None, "size b never started"
+        time.sleep(0.1)
     os.killpg(first.pid, signal.SIGINT)            # Ctrl-C while b runs
     try:
         rest, _ = first.communicate(timeout=60)
