@@ -155,7 +155,7 @@ def readme_map(results: str | Path) -> str:
     bad = t[~t.converged.astype(bool)]
     lines = [f"The default fit converged on **{int(t.converged.sum())} of {len(t)} designs ({t.converged.mean():.0%})** "
              f"of the map (max R-hat ≤ 1.01, bulk and tail ESS ≥ 400, no divergences), {int((t.attempts > 1).sum())} of them "
-             f"after an automatic retry; median time {t.wall_s.median():.0f} s per design. 90% intervals covered the true "
+             f"after an automatic retry. 90% intervals covered the true "
              f"log10 IC50 of a median {t.coverage_log10_ic50.median():.0%} of groups with an effect."]
     lines += [f"Not converged: {r.name} ({r.reasons})." for r in bad.itertuples()]
     return "\n".join(lines)
