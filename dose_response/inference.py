@@ -24,8 +24,8 @@ from scipy import stats
 from .model import GROUP_PARAMS, build_model, log
 
 # %% auto #0
-__all__ = ['PACKAGES', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'fit_nuts',
-           'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save', 'load']
+__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'FULLRANK_MAX_BYTES', 'versions', 'fit_info',
+           'funnel', 'fit_nuts', 'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save', 'load']
 
 # %% ../nbs/02_inference.ipynb #cell-005
 _MODEL_OPTIONS = set(inspect.signature(build_model).parameters) - {"df"}
@@ -103,9 +103,13 @@ def _divergences(idata: az.InferenceData) -> int:
     stats = idata.sample_stats
     return int(stats["diverging"].sum()) if "diverging" in stats else 0
 
-def _mixing(idata: az.InferenceData, chains: int) -> tuple[float, float]:
-    "Largest R-hat and smallest bulk/tail ESS per chain over the free parameters (a quick convergence check)."
-    free = [v for v in idata.posterior.data_vars if not str(v).endswith("__")]
+MIXING_CHECK_MAX = 2_000   # free parameters up to which fit_nuts checks R-hat/ESS itself (and retries on them)
+
+def _mixing(idata: az.InferenceData, model: pm.Model, chains: int) -> tuple[float, float]:
+    "Largest R-hat and smallest bulk/tail ESS per chain over the model's free parameters (NaN when too many)."
+    free = [v.name for v in model.free_RVs if v.name in idata.posterior]
+    if sum(idata.posterior[v][0, 0].size for v in free) > MIXING_CHECK_MAX:
+        return np.nan, np.nan     # ~6 s per 1,000 quantities: at scale, diagnose() reports it and the user decides
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         post = idata.posterior[free]
@@ -136,7 +140,7 @@ def _next_attempt(idata, attempt: dict, chains: int) -> dict | None:
     "What the next attempt changes, from what went wrong in this one (None: nothing went wrong)."
     attempt["divergences"] = _divergences(idata)
     if chains > 1:
-        attempt["max_rhat"], attempt["min_ess_per_chain"] = _mixing(idata, chains)
+        attempt["max_rhat"], attempt["min_ess_per_chain"] = _mixing(idata, attempt["model"], chains)
     if attempt["divergences"]:
         culprit = funnel(idata, attempt["model"])
         if culprit:
@@ -145,7 +149,7 @@ def _next_attempt(idata, attempt: dict, chains: int) -> dict | None:
         if attempt["target_accept"] < RETRY_TARGET_ACCEPT:
             return {**attempt, "target_accept": RETRY_TARGET_ACCEPT, "why": f"{attempt['divergences']} divergences"}
         return None
-    if chains > 1 and (attempt["max_rhat"] > 1.01 or attempt["min_ess_per_chain"] < 100):
+    if chains > 1 and (attempt["max_rhat"] > 1.01 or attempt["min_ess_per_chain"] < 100):   # NaN: not checked
         return {**attempt, "draws": 2 * attempt["draws"], "tune": 2 * attempt["tune"],
                 "why": f"R-hat {attempt['max_rhat']:.3f}, ESS per chain {attempt['min_ess_per_chain']:.0f}"}
     return None
@@ -223,7 +227,7 @@ def fit_nuts(
     chains: int = 4,
     seed: int = 0,
     backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie",
-    target_accept: float = 0.9,    # NUTS's target acceptance rate (smaller steps as it approaches 1)
+    target_accept: float = 0.8,    # NUTS's target acceptance rate (smaller steps as it approaches 1)
     retry: bool = True,            # run again with a remedy when a run diverges or mixes poorly (see `attempts`)
     progressbar: bool = True,
     **kw: Any,                     # build_model options (when given data), then sampler options

@@ -139,7 +139,7 @@ def _check_option(name: str, value: str, allowed: tuple) -> None:
         raise ValueError(f"{name}={value!r} is not one of {allowed}")
 
 POOLING_MIN_GROUPS = 5  # groups needed before "auto" pools them through a population
-CENTER_RATIO = 0.5      # centre a group's parameter when its standard error is below this share of the population SD
+CENTER_RATIO = 1.0      # a group pins a parameter when its standard error is below this share of the population SD
 GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")
 
 def _curve_and_jacobian(p: np.ndarray, x: np.ndarray, zero: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,10 +211,11 @@ def parameterization_forms(parameterization: str | dict[str, str]) -> dict[str, 
 
 def choose_parameterization(data: DoseData, priors: dict[str, Any],
                             parameterization: str | dict[str, str] = "auto") -> dict[str, np.ndarray]:
-    "Per group parameter, a boolean mask of the groups where it is centred (see `informed_groups` for 'auto')."
+    "Per parameter, a mask of the groups where it is centred; 'auto': all of them if most groups pin it down, else none."
     forms = parameterization_forms(parameterization)
     auto = informed_groups(data, priors) if "auto" in forms.values() else {}
-    return {p: auto[p] if f == "auto" else np.full(data.n_groups, f == "centered") for p, f in forms.items()}
+    return {p: np.full(data.n_groups, auto[p].mean() >= 0.5 if f == "auto" else f == "centered")
+            for p, f in forms.items()}
 
 def describe_parameterization(masks: dict[str, np.ndarray]) -> dict[str, str]:
     "'centered', 'noncentered' or 'mixed (k of n centred)' for each parameter."

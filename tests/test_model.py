@@ -6,7 +6,8 @@ import pytensor.tensor as pt
 import pytest
 
 import dose_response as dr
-from dose_response.model import choose_parameterization, random_points
+from dose_response.model import (_group_param, data_scales, default_priors, informed_groups, prepare,
+                                 random_points)
 
 
 @pytest.fixture(scope="module")
@@ -67,20 +68,34 @@ def test_group_labels_become_the_group_coordinate():
 
 
 def test_auto_parameterization_follows_what_the_data_pin_down(caplog):
-    "Rich curves are centred; the IC50 and slope of flat groups (which the data cannot pin) are non-centred."
+    "Flat groups do not pin their IC50 or slope; clear curves do; the parameter is centred when most groups pin it."
     df, truth = dr.simulate(12, replicates=6, seed=0, sigma=3.0)       # 66 points per group, clear curves
     flat = df.group.isin(truth.index[:3])
     df.loc[flat, "response"] = 100 + np.random.default_rng(0).normal(0, 3.0, flat.sum())
     with caplog.at_level("INFO", logger="dose_response"):
         m = dr.build_model(df)
     assert "parameterization" in caplog.text and m.spec.hierarchical and m.spec.compress
-    masks = choose_parameterization(m.data, m.spec.priors)
-    assert not masks["log10_ic50"][:3].any() and not masks["log_hill"][:3].any()
-    assert masks["log10_ic50"][3:].mean() >= 0.75 and masks["e0"].mean() >= 0.5
-    assert "log10_ic50_raw" in m.named_vars   # both forms in one vector
-    assert m["log10_ic50"].eval().shape == (12,)
+    pinned = informed_groups(m.data, m.spec.priors)
+    assert not pinned["log10_ic50"][:3].any() and not pinned["log_hill"][:3].any()
+    assert pinned["log10_ic50"][3:].mean() >= 0.75
+    assert m.spec.parameterization["log10_ic50"] == "centered" and m["log10_ic50"].eval().shape == (12,)
     forced = dr.build_model(df, parameterization={"log_hill": "noncentered"})
-    assert forced.spec.parameterization["log_hill"] == "noncentered"
+    assert forced.spec.parameterization["log_hill"] == "noncentered" and "log_hill_z" in forced.named_vars
+
+
+def test_mixed_masks_build_one_vector():
+    "A parameter centred in some groups and not others is one vector, with the same log density as the pure forms."
+    df, _ = dr.simulate(6, replicates=2, seed=0)
+    data = prepare(df)
+    prior = default_priors(data_scales(data))
+    mask = np.array([True, False, True, False, True, False])
+    with pm.Model(coords={"group": data.labels}) as m:
+        theta = _group_param("e0", prior, mask, hierarchical=True)
+    assert "e0_raw" in m.named_vars
+    out = m.replace_rvs_by_values([m["e0"]])[0]
+    fn = m.compile_fn(out, inputs=m.value_vars, on_unused_input="ignore")
+    value = fn({"e0_raw": np.full(6, 0.5), "e0_mu": 1.0, "e0_sigma_log__": np.log(2.0)})
+    np.testing.assert_allclose(value, [0.5, 2.0, 0.5, 2.0, 0.5, 2.0])    # raw itself where centred, mu + sd*raw elsewhere
 
 
 def test_shared_parameter_is_noncentred():
