@@ -53,11 +53,12 @@ def _numeric(df: pd.DataFrame, col: str, role: str) -> pd.Series:
 # %% ../nbs/00_data.ipynb #cell-008
 SINGLE_CURVE = "curve"  # the group label `validate(..., group=None)` gives a single curve
 
-def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, controls: Any) -> pd.DataFrame:
+def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, controls: Any,
+                     shown: str | None = None) -> pd.DataFrame:
     "Copy the rows of group level `controls` (zero-dose controls shared by all groups) into every other group."
     is_ctrl = df[group] == controls
     if not is_ctrl.any():
-        raise ValueError(f"controls={controls!r}: no row of column {group!r} has that label; "
+        raise ValueError(f"controls={controls!r}: no row of column {shown or group!r} has that label; "
                          f"labels are {pd.unique(df[group])[:10].tolist()}")
     dosed = is_ctrl & (concentration != 0)
     if dosed.any():
@@ -109,7 +110,7 @@ def validate(
                          f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}")
     df = pd.DataFrame({"group": df[group], "concentration": conc, "response": resp}, index=df.index)
     if controls is not None:
-        df = _shared_controls(df, "group", df["concentration"], controls)
+        df = _shared_controls(df, "group", df["concentration"], controls, shown=group)
     pos = df[df.concentration > 0]
     n_doses = pos.groupby("group", sort=False)["concentration"].nunique().reindex(pd.unique(df["group"]), fill_value=0)
     thin = n_doses[n_doses < 2]
