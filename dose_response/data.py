@@ -207,6 +207,7 @@ def plot_curves(
     max_groups: int = 12,             # how many groups to sample when `groups` is None
     col_wrap: int = 4,                # panels per row
     height: float = 2.2,              # panel height in inches
+    sharey: bool = True,              # one response axis for all panels
     **kw: Any,                        # passed to seaborn.relplot
 ) -> sns.FacetGrid:
     "Scatter the raw responses of a few groups, one panel each, on a symlog concentration axis."
@@ -215,7 +216,7 @@ def plot_curves(
     positive = sub.loc[sub["concentration"] > 0, "concentration"]
     g = sns.relplot(data=sub, x="concentration", y="response", col="group", col_order=groups,
                     col_wrap=min(col_wrap, len(groups)), height=height, aspect=1.2, s=18,
-                    facet_kws={"sharey": True}, **kw)
+                    facet_kws={"sharey": sharey}, **kw)
     g.set(xscale="symlog")
     for ax in g.axes.flat:
         ax.set_xscale("symlog", linthresh=float(positive.min()))
