@@ -85,7 +85,8 @@ def _remedy(idata, worst: str) -> str:
     param = _param_of(worst)
     tried = [a["target_accept"] for a in info.get("attempts", [])]
     steps = [] if max(tried, default=0) >= 0.99 else ["target_accept=0.99"]
-    if info.get("model_hierarchical") and param:
+    form = (info.get("model_parameterization") or {}).get(param) if isinstance(info.get("model_parameterization"), dict) else None
+    if info.get("model_hierarchical") and param and form != "noncentered":
         steps.append(f"parameterization={{'{param}': 'noncentered'}} (the population of {param} is what mixes worst)")
     elif param:
         steps.append(f"a tighter prior on {param} (e.g. priors={{'{param}_mu': (..., smaller sd)}}): "
