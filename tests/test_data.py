@@ -120,7 +120,7 @@ def test_shared_controls_are_copied_into_every_group():
 
 
 @pytest.mark.parametrize("mutate, kw, match", [
-    (lambda d: d, {}, r"group\(s\) \['ctrl'\] have fewer than 2 distinct non-zero concentrations \(\[0\]\) \(if they are shared controls, pass controls=<their label>\)"),
+    (lambda d: d, {}, r"group\(s\) \['ctrl'\] have fewer than 2 distinct non-zero concentrations \(\[0\]\); a curve cannot be fitted to them \(if they are shared controls, pass controls=<their label>\)"),
     (lambda d: d, {"controls": "DMSO"}, r"controls='DMSO': no row of column 'compound' has that label"),
     (lambda d: d.assign(dose=[0, 0.5, 0, 0.1, 1, 10, 0.1, 1, 10]), {"controls": "ctrl"}, r"shared controls must have concentration 0, but rows \[1\] have \[0.5\]"),
     (lambda d: d[d.compound == "ctrl"], {"controls": "ctrl"}, "every row is a control"),

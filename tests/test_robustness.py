@@ -30,7 +30,8 @@ def test_map_keeps_finished_rows_and_resumes(tmp_path, monkeypatch):
         calls.append(d.name)
         if d.name == "boom":
             raise RuntimeError("killed")
-        return {"name": d.name, "seed": seed, "converged": True}
+        return {"name": d.name, "seed": seed, "converged": True, "divergences": 0, "max_rhat": 1.0,
+                "min_ess_bulk": 1000.0, "wall_s": 1.0}
     monkeypatch.setattr(rb, "run_design", fake)
     designs = [rb.Design("a"), rb.Design("boom"), rb.Design("c")]
     with pytest.raises(RuntimeError):

@@ -38,7 +38,7 @@ def check_schema(m, size, n_obs, n_groups):
     assert NUTS_KEYS <= set(m["nuts"]), NUTS_KEYS - set(m["nuts"])
     assert ADVI_KEYS <= set(m["advi"]), ADVI_KEYS - set(m["advi"])
     assert COMPARISON_KEYS <= set(m["comparison"])
-    assert m["nuts"]["settings"]["draws"] == 100 and m["advi"]["settings"]["n"] == 2000
+    assert m["nuts"]["settings"]["draws"] in (100, 200, 400) and m["advi"]["settings"]["n"] == 2000   # retries double
     assert 0 <= m["nuts"]["coverage_90"] <= 1 and m["advi"]["n_iter"] <= 2000
 
 
