@@ -165,7 +165,8 @@ def _ls_group(x, zero, n, ybar, start: float, end: float, x_lo: float, x_hi: flo
 
 def informed_groups(data: DoseData, priors: dict[str, Any]) -> dict[str, np.ndarray]:
     "Per parameter, a mask of the groups whose own data pin it more tightly than the population spread does."
-    ends, (x_lo, x_hi) = _ends(data), (data_scales(data).x_lo, data_scales(data).x_hi)
+    ends, scales = _ends(data), data_scales(data)
+    x_lo, x_hi = scales.x_lo, scales.x_hi
     est = np.full((data.n_groups, 4), np.nan)
     info, rss, dof = [None] * data.n_groups, 0.0, 0
     for g in range(data.n_groups):

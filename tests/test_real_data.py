@@ -7,9 +7,9 @@ from dose_response.data import DATASETS
 from dose_response.real_data import AGREE_FACTOR, fit_real, per_data_set
 
 
-@pytest.mark.parametrize("name", ["ryegrass", "acidiq"])
+@pytest.mark.parametrize("name", ["ryegrass", "G.aparine"])
 def test_default_fit_converges_and_agrees_with_least_squares(name):
-    "Two sets well inside the converged region: one curve, and seven curves sharing their controls."
+    "Two sets well inside the converged region (first attempt, ESS > 1,900 in every published run): one curve, two."
     rows = fit_real(name, seed=1)
     assert rows.converged.all(), rows.reasons.iloc[0]
     assert rows.max_rhat.iloc[0] <= 1.01 and rows.min_ess_bulk.iloc[0] >= 400 and rows.min_ess_tail.iloc[0] >= 400
