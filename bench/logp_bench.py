@@ -1,24 +1,35 @@
-"""Cost of one log-density + gradient evaluation at screen scale: per-observation vs compressed likelihood.
+"""Cost of one log-density + gradient evaluation at screen scale: per-observation, compressed cells gathered by group,
+and compressed cells on a (group x cell) grid, the default.
 
 Run with `make bench` (or `.venv/bin/python bench/logp_bench.py [--groups 3000]`). Prints a table and writes
-bench/out/logp_bench.json. Compile time is measured apart from evaluation time.
+bench/out/logp_bench.json. Compile time is measured apart from evaluation time. Numba backend (what nutpie runs).
 """
 import argparse
 import json
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
 import dose_response as dr
+import dose_response.model as model_module
 from dose_response.inference import versions
 
+LAYOUTS = {"per-observation": dict(compress=False), "cells, gathered": dict(compress=True),
+           "cells, grid": dict(compress=True)}
 
-def time_model(df, compress: bool, n_eval: int) -> dict:
+
+def time_model(df, layout: str, n_eval: int) -> dict:
+    no_grid = mock.patch.object(model_module, "cell_grid", lambda *a, **k: None)
     t0 = time.perf_counter()
-    model = dr.build_model(df, compress=compress, parameterization="centered")
+    if layout == "cells, gathered":
+        with no_grid:
+            model = dr.build_model(df, parameterization="centered", **LAYOUTS[layout])
+    else:
+        model = dr.build_model(df, parameterization="centered", **LAYOUTS[layout])
     t1 = time.perf_counter()
-    fn = model.logp_dlogp_function(ravel_inputs=True)
+    fn = model.logp_dlogp_function(ravel_inputs=True, mode="NUMBA")
     fn.set_extra_values({})
     t2 = time.perf_counter()
     x = np.concatenate([np.ravel(v) for v in model.initial_point().values()])
@@ -28,8 +39,9 @@ def time_model(df, compress: bool, n_eval: int) -> dict:
     for _ in range(n_eval):
         fn(x)
     per_eval = (time.perf_counter() - t3) / n_eval
-    return {"compress": compress, "build_s": t1 - t0, "compile_s": t2 - t1, "eval_ms": 1e3 * per_eval,
-            "logp": float(logp), "n_params": int(x.size), "n_terms": model.spec.n_cells if compress else model.spec.n_obs}
+    n_terms = model.spec.n_cells if model.spec.compress else model.spec.n_obs
+    return {"layout": layout, "build_s": t1 - t0, "compile_s": t2 - t1, "eval_ms": 1e3 * per_eval,
+            "logp": float(logp), "n_params": int(x.size), "n_terms": n_terms}
 
 
 def main() -> None:
@@ -39,20 +51,25 @@ def main() -> None:
     p.add_argument("--out", default=str(Path(__file__).parent / "out" / "logp_bench.json"))
     a = p.parse_args()
     df, _ = dr.simulate(a.groups, concentrations=12, replicates=12, n_controls=0, seed=0)
-    rows = [time_model(df, c, a.n_eval if c else max(a.n_eval // 4, 10)) for c in (False, True)]
-    full, comp = rows
+    rows = [time_model(df, layout, a.n_eval if layout != "per-observation" else max(a.n_eval // 4, 10))
+            for layout in LAYOUTS]
+    by = {r["layout"]: r for r in rows}
+    full, gathered, grid = by["per-observation"], by["cells, gathered"], by["cells, grid"]
     result = {"n_obs": len(df), "n_groups": a.groups, "rows": rows,
-              "speedup": full["eval_ms"] / comp["eval_ms"],
-              "logp_rel_diff": abs(full["logp"] - comp["logp"]) / abs(full["logp"]), "versions": versions(),
+              "speedup": full["eval_ms"] / grid["eval_ms"],
+              "grid_vs_gathered": gathered["eval_ms"] / grid["eval_ms"],
+              "logp_rel_diff": max(abs(full["logp"] - r["logp"]) / abs(full["logp"]) for r in rows),
+              "versions": versions(),
               "command": f"python bench/logp_bench.py --groups {a.groups} --n-eval {a.n_eval}"}
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
-    print(f"{len(df):,} observations, {a.groups:,} groups, {full['n_params']:,} parameters (PyTensor C backend, 1 thread)")
-    print(f"{'likelihood':<16}{'terms':>10}{'compile s':>11}{'logp+grad ms':>14}")
+    print(f"{len(df):,} observations, {a.groups:,} groups, {full['n_params']:,} parameters (numba backend, 1 thread)")
+    print(f"{'likelihood':<18}{'terms':>10}{'compile s':>11}{'logp+grad ms':>14}")
     for r in rows:
-        print(f"{'compressed' if r['compress'] else 'per-observation':<16}{r['n_terms']:>10,}{r['compile_s']:>11.1f}{r['eval_ms']:>14.2f}")
-    print(f"speed-up {result['speedup']:.1f}x; relative logp difference {result['logp_rel_diff']:.1e}; written to {out}")
+        print(f"{r['layout']:<18}{r['n_terms']:>10,}{r['compile_s']:>11.1f}{r['eval_ms']:>14.2f}")
+    print(f"grid vs per-observation {result['speedup']:.1f}x, grid vs gathered cells {result['grid_vs_gathered']:.2f}x; "
+          f"largest relative logp difference {result['logp_rel_diff']:.1e}; written to {out}")
 
 
 if __name__ == "__main__":

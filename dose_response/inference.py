@@ -117,24 +117,23 @@ def _mixing(idata: az.InferenceData, model: pm.Model, chains: int) -> tuple[floa
         ess = min(float(az.ess(post, method=m).to_array().min()) for m in ("bulk", "tail"))
     return float(rhat), ess / chains
 
-def funnel(idata: az.InferenceData, model: pm.Model, ratio: float = 0.5) -> str | None:
-    "The centred group parameter whose population SD is smallest at the divergent draws (relative to all draws), if any."
+def funnel(idata: az.InferenceData, model: pm.Model, ratio: float = 0.5) -> list[str]:
+    "The centred group parameters whose population SD is much smaller at the divergent draws than overall, worst first."
     div = idata.sample_stats["diverging"].values.astype(bool) if "diverging" in idata.sample_stats else None
     if div is None or not div.any() or not model.spec.hierarchical:
-        return None
+        return []
     shrink = {}
     for p in GROUP_PARAMS:
         if f"{p}_sigma" in idata.posterior and model.spec.parameterization.get(p) != "noncentered":
             s = idata.posterior[f"{p}_sigma"].values
             shrink[p] = float(np.median(s[div]) / np.median(s))
-    worst = min(shrink, key=shrink.get, default=None)
-    return worst if worst is not None and shrink[worst] < ratio else None
+    return [p for p in sorted(shrink, key=shrink.get) if shrink[p] < ratio]
 
-def _noncentre(model: pm.Model, param: str) -> pm.Model:
-    "The same model, rebuilt with `param` non-centred in every group (the other options as they were)."
+def _noncentre(model: pm.Model, params: list[str]) -> pm.Model:
+    "The same model, rebuilt with `params` non-centred in every group (the other options as they were)."
     asked = model.spec.options.get("parameterization", "auto")
     forms = dict(asked) if isinstance(asked, dict) else {p: asked for p in GROUP_PARAMS}
-    return build_model(model.df, **{**model.spec.options, "parameterization": {**forms, param: "noncentered"}})
+    return build_model(model.df, **{**model.spec.options, "parameterization": {**forms, **{p: "noncentered" for p in params}}})
 
 def _next_attempt(idata, attempt: dict, chains: int) -> dict | None:
     "What the next attempt changes, from what went wrong in this one (None: nothing went wrong)."
@@ -145,7 +144,8 @@ def _next_attempt(idata, attempt: dict, chains: int) -> dict | None:
         culprit = funnel(idata, attempt["model"])
         if culprit:
             return {**attempt, "model": _noncentre(attempt["model"], culprit), "noncentered": culprit,
-                    "why": f"{attempt['divergences']} divergences in the funnel of {culprit}_sigma"}
+                    "why": f"{attempt['divergences']} divergences in the funnel of "
+                           + " and ".join(f"{p}_sigma" for p in culprit)}
         if attempt["target_accept"] < RETRY_TARGET_ACCEPT:
             return {**attempt, "target_accept": RETRY_TARGET_ACCEPT, "why": f"{attempt['divergences']} divergences"}
         return None
@@ -242,7 +242,7 @@ def fit_nuts(
     else:
         raise ValueError(f"backend={backend!r} is not one of ('nutpie', 'pymc', 'numpyro')")
     for a in attempts[1:]:
-        change = f"{a['noncentered']} non-centred" if "noncentered" in a else \
+        change = f"{' and '.join(a['noncentered'])} non-centred" if "noncentered" in a else \
                  f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune']}"
         log.info(f"fit_nuts ran again ({a['why']}) with {change}")
     last = attempts[-1]

@@ -30,9 +30,9 @@ if not log.handlers:  # like PyMC: tell the user what "auto" chose, without them
 
 # %% auto #0
 __all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales',
-           'default_priors', 'informed_groups', 'parameterization_forms', 'choose_parameterization',
-           'describe_parameterization', 'ModelSpec', 'build_model', 'plot_model_graph', 'random_points', 'prior_curves',
-           'plot_prior_predictive']
+           'default_priors', 'GroupFits', 'ls_group_fits', 'informed_groups', 'parameterization_forms',
+           'choose_parameterization', 'describe_parameterization', 'cell_grid', 'initial_values', 'ModelSpec',
+           'build_model', 'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -138,7 +138,7 @@ def _check_option(name: str, value: str, allowed: tuple) -> None:
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not one of {allowed}")
 
-POOLING_MIN_GROUPS = 5  # groups needed before "auto" pools them through a population
+POOLING_MIN_GROUPS = 8  # groups needed before "auto" pools them through a population
 CENTER_RATIO = 1.0      # a group pins a parameter when its standard error is below this share of the population SD
 GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")
 
@@ -163,8 +163,15 @@ def _ls_group(x, zero, n, ybar, start: float, end: float, x_lo: float, x_hi: flo
     J = jac(r.x)
     return r.x, J.T @ J, float(np.sum(r.fun ** 2))
 
-def informed_groups(data: DoseData, priors: dict[str, Any]) -> dict[str, np.ndarray]:
-    "Per parameter, a mask of the groups whose own data pin it more tightly than the population spread does."
+@dataclass
+class GroupFits:
+    "Each group fitted alone by least squares: estimates and standard errors (groups x `GROUP_PARAMS`), noise SD."
+    est: np.ndarray
+    se: np.ndarray     # inf where the group's data cannot determine all four parameters
+    sigma: float
+
+def ls_group_fits(data: DoseData, priors: dict[str, Any]) -> GroupFits:
+    "Fit every group alone (weighted least squares on its cell means) and pool the residuals into one noise SD."
     ends, scales = _ends(data), data_scales(data)
     x_lo, x_hi = scales.x_lo, scales.x_hi
     est = np.full((data.n_groups, 4), np.nan)
@@ -183,10 +190,13 @@ def informed_groups(data: DoseData, priors: dict[str, Any]) -> dict[str, np.ndar
             cov = np.linalg.pinv(info[g]) * s2
         ok = np.linalg.matrix_rank(info[g]) == 4
         se[g] = np.sqrt(np.abs(np.diag(cov))) if ok else np.inf
-    out = {}
-    for k, p in enumerate(GROUP_PARAMS):
-        out[p] = se[:, k] < CENTER_RATIO * _population_sd(est[:, k], se[:, k], priors[f"{p}_sigma"])
-    return out
+    return GroupFits(est, se, float(np.sqrt(s2)))
+
+def informed_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | None = None) -> dict[str, np.ndarray]:
+    "Per parameter, a mask of the groups whose own data pin it more tightly than the population spread does."
+    fits = fits or ls_group_fits(data, priors)
+    return {p: fits.se[:, k] < CENTER_RATIO * _population_sd(fits.est[:, k], fits.se[:, k], priors[f"{p}_sigma"])
+            for k, p in enumerate(GROUP_PARAMS)}
 
 def _population_sd(est: np.ndarray, se: np.ndarray, prior_sd: float, min_groups: int = 5) -> float:
     "Between-group SD of a parameter: robust spread of the estimates less their noise (method of moments)."
@@ -211,10 +221,11 @@ def parameterization_forms(parameterization: str | dict[str, str]) -> dict[str, 
     return forms
 
 def choose_parameterization(data: DoseData, priors: dict[str, Any],
-                            parameterization: str | dict[str, str] = "auto") -> dict[str, np.ndarray]:
+                            parameterization: str | dict[str, str] = "auto",
+                            fits: GroupFits | None = None) -> dict[str, np.ndarray]:
     "Per parameter, a mask of the groups where it is centred; 'auto': all of them if most groups pin it down, else none."
     forms = parameterization_forms(parameterization)
-    auto = informed_groups(data, priors) if "auto" in forms.values() else {}
+    auto = informed_groups(data, priors, fits) if "auto" in forms.values() else {}
     return {p: np.full(data.n_groups, auto[p].mean() >= 0.5 if f == "auto" else f == "centered")
             for p, f in forms.items()}
 
@@ -224,6 +235,29 @@ def describe_parameterization(masks: dict[str, np.ndarray]) -> dict[str, str]:
     return {p: word(m) for p, m in masks.items()}
 
 # %% ../nbs/01_model.ipynb #cell-018
+def cell_grid(data: DoseData, max_padding: float = 1.5) -> dict[str, np.ndarray] | None:
+    "The cells as a (group x k) grid, row g holding group g's cells, padded with empty cells (n = 0); None if too sparse."
+    counts = np.bincount(data.cell_group, minlength=data.n_groups)
+    k = int(counts.max())
+    if data.n_groups * k > max_padding * data.n_cells:
+        return None
+    order = np.argsort(data.cell_group, kind="stable")
+    g = data.cell_group[order]
+    col = np.arange(data.n_cells) - np.repeat(np.cumsum(counts) - counts, counts)
+    grid = {}
+    for name, v in (("x", data.cell_x), ("zero", data.cell_zero), ("n", data.cell_n.astype(float)), ("ybar", data.cell_mean)):
+        a = np.zeros((data.n_groups, k))
+        a[g, col] = v[order]
+        grid[name] = a
+    return grid
+
+def _normal_grid(data: DoseData, sigma, grid: dict[str, np.ndarray], theta: dict, hill) -> None:
+    "The exact Normal log-likelihood of all observations from the cell grid: one Potential, no gathers."
+    col = lambda v: v[:, None]
+    mu = _four_pl_x(grid["x"], grid["zero"], col(theta["log10_ic50"]), col(theta["e0"]), col(theta["einf"]), col(hill))
+    ss = pt.sum(grid["n"] * (grid["ybar"] - mu) ** 2) + data.cell_ss.sum()
+    pm.Potential("response", -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - ss / (2 * sigma**2))
+
 def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of):
     "Compressed Normal likelihood: observed cell means plus one Potential for the within-cell scatter."
     arrays = [data.cell_group, data.cell_x, data.cell_zero, data.cell_n.astype(float), data.cell_mean]
@@ -265,6 +299,46 @@ def _group_param(name: str, priors: dict, centered: np.ndarray, hierarchical: bo
     scale = pt.switch(centered, sd, 1.0)
     raw = pm.Normal(f"{name}_raw", c * mu, scale, dims="group")
     return pm.Deterministic(name, (1 - c) * mu + pt.switch(centered, 1.0, sd) * raw, dims="group")
+
+# %% ../nbs/01_model.ipynb #new-3b53d924
+def _robust_center_spread(v: np.ndarray, floor: float) -> tuple[float, float]:
+    med = float(np.median(v))
+    return med, max(1.4826 * float(np.median(np.abs(v - med))), floor)
+
+def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, centered: dict[str, np.ndarray],
+                   hierarchical: bool) -> dict[str, np.ndarray | float]:
+    "Starting values from the least-squares fits, by model variable name (constrained space)."
+    s = data_scales(data)
+    est = fits.est.copy()
+    est[:, 0] = np.clip(est[:, 0], s.x_lo - 1.0, s.x_hi + 1.0)     # an IC50 the data cannot place: near the doses
+    est[:, 3] = np.clip(est[:, 3], -1.5, 1.5)                        # log Hill slope: 0.2 to 4.5
+    for k in (1, 2):
+        est[:, k] = np.clip(est[:, k], s.resp_lo - s.span, s.resp_hi + s.span)
+    est[~np.isfinite(est)] = 0.0
+    # a group whose data do not place its IC50 (flat, or active beyond the doses) starts flat, at the typical IC50
+    # and slope: its least-squares corner (a step far outside the doses) is where chains get stuck
+    l, l_se = fits.est[:, 0], fits.se[:, 0]
+    with np.errstate(invalid="ignore"):
+        loose = ~(l_se < 0.5 * s.x_span) | ~((s.x_lo <= l) & (l <= s.x_hi))
+    if loose.any() and (~loose).any():
+        est[loose, 0], est[loose, 3] = np.median(est[~loose, 0]), np.median(est[~loose, 3])
+    elif loose.any():
+        est[loose, 0], est[loose, 3] = s.x_mid, 0.0
+    level = pd.Series(data.cell_mean * data.cell_n).groupby(data.cell_group).sum() / \
+        pd.Series(data.cell_n).groupby(data.cell_group).sum()
+    est[loose, 1] = est[loose, 2] = level.to_numpy()[loose]
+    out: dict[str, np.ndarray | float] = {"sigma": float(np.clip(fits.sigma, 1e-3 * priors["sigma"], 2 * priors["sigma"]))}
+    for k, p in enumerate(GROUP_PARAMS):
+        v = est[:, k]
+        if not hierarchical:
+            out[p] = v
+            continue
+        mu, sd = _robust_center_spread(v, floor=0.05 * priors[f"{p}_sigma"])
+        out[f"{p}_mu"], out[f"{p}_sigma"] = mu, sd
+        z = np.clip((v - mu) / sd, -3.0, 3.0)
+        c = centered[p]
+        out[p if c.all() else f"{p}_z" if not c.any() else f"{p}_raw"] = np.where(c, v, z)
+    return out
 
 # %% ../nbs/01_model.ipynb #cell-022
 @dataclass
@@ -334,8 +408,9 @@ def build_model(
     if unknown:
         raise ValueError(f"unknown prior(s) {sorted(unknown)}; known: {sorted(prior)}")
     prior.update(priors or {})
+    fits = ls_group_fits(data, prior)
     if hierarchical:
-        centered = choose_parameterization(data, prior, parameterization)
+        centered = choose_parameterization(data, prior, parameterization, fits)
         if parameterization == "auto":
             log.info(f"build_model picked parameterization {describe_parameterization(centered)}")
     else:   # without a population there is nothing to centre on
@@ -352,10 +427,15 @@ def build_model(
         def mean_of(g, x, zero):
             return _four_pl_x(x, zero, theta["log10_ic50"][g], theta["e0"][g], theta["einf"][g], hill[g])
 
-        if compress:
+        grid = cell_grid(data) if compress and not batch_size else None
+        if grid is not None:
+            _normal_grid(data, sigma, grid, theta, hill)
+        elif compress:
             _normal_cells(data, sigma, batch_size, mean_of)
         else:
             _per_observation(data, sigma, nu, batch_size, mean_of)
+        for name, value in initial_values(data, prior, fits, centered, hierarchical).items():
+            model.set_initval(model[name], value)
     form = describe_parameterization(centered) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
                            batch_size, prior, options)

@@ -214,9 +214,9 @@ def test_retry_remedies_follow_the_fault():
     first = {"model": model, "target_accept": 0.9, "draws": 200, "tune": 200, "why": "first run"}
     # divergences where the population SD of e0 collapses: the funnel; the remedy non-centres e0
     neck = sig.copy(); neck[div] = 0.2
-    assert funnel(_fake_fit(model, div, neck), model) == "e0"
+    assert funnel(_fake_fit(model, div, neck), model) == ["e0"]
     nxt = _next_attempt(_fake_fit(model, div, neck), dict(first), chains=2)
-    assert nxt["noncentered"] == "e0" and nxt["model"].spec.parameterization["e0"] == "noncentered"
+    assert nxt["noncentered"] == ["e0"] and nxt["model"].spec.parameterization["e0"] == "noncentered"
     assert nxt["model"].spec.parameterization["log10_ic50"] == "centered"       # the rest as the user asked
     # divergences elsewhere: smaller steps
     nxt = _next_attempt(_fake_fit(model, div, sig), dict(first), chains=2)
