@@ -6,8 +6,11 @@ import pytensor.tensor as pt
 import pytest
 
 import dose_response as dr
-from dose_response.model import (_group_param, data_scales, default_priors, informed_groups, prepare,
-                                 random_points)
+from unittest import mock
+
+import dose_response.model as model_module
+from dose_response.model import (POOLING_MIN_GROUPS, _group_param, cell_grid, data_scales, default_priors,
+                                 informed_groups, prepare, random_points)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,48 @@ def test_compressed_logp_equals_per_observation_logp(uneven, parameterization):
         assert np.isfinite(a)
         assert abs(a - b) <= 1e-10 * abs(a), (a, b)
         np.testing.assert_allclose(df(point), dg(point), rtol=1e-8, atol=1e-8)
+
+
+def test_grid_and_gathered_cells_are_the_same_likelihood(uneven):
+    "The default grid layout, the gathered cells it replaces, and a screen too ragged for a grid all agree exactly."
+    grid = cell_grid(prepare(uneven))
+    assert grid is not None and (grid["n"] == 0).any()          # padded: groups lost different cells
+    with mock.patch.object(model_module, "cell_grid", lambda *a, **k: None):
+        gathered = dr.build_model(uneven, parameterization="centered")
+    on_grid = dr.build_model(uneven, parameterization="centered")
+    assert "response" in on_grid.named_vars and "response_mean" in gathered.named_vars
+    f, g = on_grid.compile_logp(), gathered.compile_logp()
+    df_, dg = on_grid.compile_dlogp(), gathered.compile_dlogp()
+    for point in random_points(on_grid, 4, seed=2, scale=0.8):
+        assert abs(f(point) - g(point)) <= 1e-10 * abs(f(point))
+        np.testing.assert_allclose(df_(point), dg(point), rtol=1e-8, atol=1e-8)
+    # one group with 40 doses among groups with 4: a grid would be mostly padding, so the cells are gathered
+    wide = pd.concat([uneven[uneven.group == uneven.group.iloc[0]].iloc[:0],
+                      pd.DataFrame({"group": "wide", "concentration": np.logspace(-3, 1, 40), "response": 50.0}),
+                      uneven])
+    assert cell_grid(prepare(wide)) is None
+    assert "response_mean" in dr.build_model(wide).named_vars
+
+
+def test_chains_start_at_each_groups_own_fit():
+    "In a screen of rising and falling curves every group starts in its own direction, near its least-squares fit."
+    inc, t_inc = dr.simulate(6, replicates=2, increasing=True, seed=2)
+    dec, t_dec = dr.simulate(6, replicates=2, seed=2, labels=[f"d{i}" for i in range(6)])
+    for form in ("centered", "noncentered"):
+        model = dr.build_model(pd.concat([inc, dec]), parameterization=form)
+        start = model.initial_point()
+        if form == "centered":
+            e0, einf, l = start["e0"], start["einf"], start["log10_ic50"]
+        else:   # the group values follow from the population and the standardised offsets
+            e0, einf, l = (start[f"{p}_mu"] + np.exp(start[f"{p}_sigma_log__"]) * start[f"{p}_z"]
+                           for p in ("e0", "einf", "log10_ic50"))
+        truth = np.r_[t_inc["log10_ic50"], t_dec["log10_ic50"]]
+        x = np.log10(inc.concentration[inc.concentration > 0])
+        inside = (truth > x.min() + 0.5) & (truth < x.max() - 0.5)   # the data show these groups' direction
+        assert inside.sum() >= 8
+        rising = np.arange(12) < 6
+        assert (einf > e0 + 20)[rising & inside].all() and (einf < e0 - 20)[~rising & inside].all()
+        assert np.median(np.abs(l - truth)[inside]) < 0.5
 
 
 def test_zero_dose_gradients_are_finite(uneven):
@@ -100,15 +145,17 @@ def test_mixed_masks_build_one_vector():
 
 def test_shared_parameter_is_noncentred():
     "With shared controls every group's zero-dose response is the same: a centred form would be a funnel."
-    m = dr.build_model(dr.load_dataset("acidiq"))
+    m = dr.build_model(dr.load_dataset("acidiq"), pooling="partial")
     assert m.spec.parameterization["e0"] == "noncentered"
 
 
 def test_few_groups_are_not_pooled_unless_asked():
-    df, _ = dr.simulate(3, replicates=4, seed=0)
+    df, _ = dr.simulate(POOLING_MIN_GROUPS - 1, replicates=4, seed=0)
     auto, forced = dr.build_model(df), dr.build_model(df, pooling="partial")
     assert not auto.spec.hierarchical and "e0_sigma" not in auto.named_vars
     assert forced.spec.hierarchical and "e0_sigma" in forced.named_vars
+    enough, _ = dr.simulate(POOLING_MIN_GROUPS, replicates=4, seed=0)
+    assert dr.build_model(enough).spec.hierarchical
     with pytest.raises(ValueError, match="pooling='partial' needs at least 2 groups"):
         dr.build_model(dr.load_dataset("ryegrass"), pooling="partial")
 
