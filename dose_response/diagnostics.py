@@ -19,9 +19,9 @@ from .data import four_pl_np, sample_groups, validate
 from .inference import fit_info
 
 # %% auto #0
-__all__ = ['POPULATION', 'GROUP_VARS', 'Diagnostics', 'convergence_table', 'diagnose', 'summarize_groups', 'coverage',
-           'plot_trace', 'plot_energy', 'plot_elbo', 'plot_forest', 'fit_ls', 'plot_shrinkage', 'curve_band',
-           'plot_ppc', 'plot_recovery']
+__all__ = ['POPULATION', 'GROUP_VARS', 'Diagnostics', 'convergence_table', 'diagnose', 'summarize_groups', 'p_more_potent',
+           'rank_potency', 'coverage', 'plot_trace', 'plot_energy', 'plot_elbo', 'plot_forest', 'fit_ls',
+           'plot_shrinkage', 'curve_band', 'plot_ppc', 'plot_recovery']
 
 # %% ../nbs/03_diagnostics.ipynb #cell-007
 POPULATION = ("log10_ic50_mu", "log10_ic50_sigma", "e0_mu", "e0_sigma", "einf_mu", "einf_sigma",
@@ -197,6 +197,37 @@ def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, pr
         out["shrinkage_log10_ic50"] = np.clip(draws["log10_ic50"].var(axis=0) / pop_var, 0, 1)
     else:
         out["shrinkage_log10_ic50"] = np.nan   # a single group: nothing to pool toward
+    return out
+
+# %% ../nbs/03_diagnostics.ipynb #new-f34175a8
+def _log10_ic50_draws(idata: az.InferenceData) -> tuple[np.ndarray, np.ndarray]:
+    "Group labels and log10 IC50 draws (samples x groups)."
+    x = idata.posterior["log10_ic50"]
+    return x["group"].values, x.stack(sample=("chain", "draw")).transpose("sample", "group").values
+
+def p_more_potent(idata: az.InferenceData, a, b) -> float:
+    "Posterior probability that group `a` is more potent than group `b` (its IC50 is lower)."
+    labels, x = _log10_ic50_draws(idata)
+    where = {lab: i for i, lab in enumerate(labels.tolist())}
+    missing = [g for g in (a, b) if g not in where]
+    if missing:
+        raise KeyError(f"group(s) {missing} not in this fit; its groups are e.g. {labels[:5].tolist()}")
+    return float(np.mean(x[:, where[a]] < x[:, where[b]]))
+
+def rank_potency(idata: az.InferenceData, prob: float = 0.9) -> pd.DataFrame:
+    "Groups from most to least potent by median IC50, with P(more potent than the next) and the interval of the rank."
+    labels, x = _log10_ic50_draws(idata)
+    order = np.argsort(np.median(x, axis=0), kind="stable")
+    ranks = x.argsort(axis=1).argsort(axis=1) + 1          # each draw's ranking, 1 = most potent
+    lo, hi = (1 - prob) / 2, (1 + prob) / 2
+    out = pd.DataFrame({"rank": np.arange(1, len(labels) + 1),
+                        "ic50_median": 10 ** np.median(x[:, order], axis=0),
+                        f"rank_q{lo * 100:02.0f}": np.quantile(ranks[:, order], lo, axis=0, method="lower"),
+                        f"rank_q{hi * 100:02.0f}": np.quantile(ranks[:, order], hi, axis=0, method="higher")},
+                       index=pd.Index(labels[order], name="group"))
+    nxt = np.r_[order[1:], -1]
+    out["p_more_potent_than_next"] = [float(np.mean(x[:, i] < x[:, j])) if j >= 0 else np.nan
+                                      for i, j in zip(order, nxt)]
     return out
 
 # %% ../nbs/03_diagnostics.ipynb #cell-022
