@@ -18,11 +18,20 @@ from scipy.special import expit
 log = logging.getLogger("dose_response")
 
 # %% auto #0
-__all__ = ['log', 'COLUMNS', 'SINGLE_CURVE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'validate', 'safe_log10',
-           'four_pl_np', 'log_spaced', 'simulate', 'sample_groups', 'plot_curves', 'repo_root', 'load_dataset']
+__all__ = ['log', 'SINGLE_CURVE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate', 'check_design',
+           'safe_log10', 'four_pl_np', 'log_spaced', 'simulate', 'sample_groups', 'plot_curves', 'repo_root',
+           'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
-COLUMNS = ("group", "concentration", "response")
+def show_log(level: int | str = "INFO") -> None:
+    "Print this package's messages (what the 'auto' options chose, retries, design warnings) from `level` up."
+    log.setLevel(level)
+    if not any(getattr(h, "_dose_response", False) for h in log.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s (%(name)s): %(message)s"))
+        handler._dose_response = True
+        log.addHandler(handler)
+        log.propagate = False      # printed once, here, not again by a root handler
 
 def _rows(index: pd.Index, limit: int = 10) -> str:
     "Describe row labels compactly for an error message."
@@ -51,6 +60,19 @@ def _numeric(df: pd.DataFrame, col: str, role: str) -> pd.Series:
     return num
 
 # %% ../nbs/00_data.ipynb #cell-008
+def _check_label_types(labels: pd.Series, col: str) -> None:
+    "Refuse group labels of mixed kinds (1, '1', 2.5): they print alike but are different groups, or collapse."
+    kind = lambda v: "text" if isinstance(v, str) else "number" if isinstance(v, (int, float, np.number)) and \
+        not isinstance(v, bool) else type(v).__name__
+    if labels.dtype != object:
+        return                                   # a typed column holds one kind
+    values = pd.Series(pd.unique(labels))
+    kinds = values.map(kind)
+    if kinds.nunique() > 1:
+        examples = {k: values[kinds == k].iloc[0] for k in kinds.unique()}
+        raise ValueError(f"column {col!r} (group) mixes label kinds {examples}: 1 and '1' would be two groups that "
+                         f"print alike. Make them one kind first, e.g. df[{col!r}] = df[{col!r}].astype(str)")
+
 SINGLE_CURVE = "curve"  # the group label `validate(..., group=None)` gives a single curve
 
 def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, controls: Any,
@@ -102,6 +124,7 @@ def validate(
             raise ValueError("every row has a missing value: nothing is left after dropna")
     if df[group].isna().any():
         raise ValueError(f"column {group!r} (group) has missing labels at rows {_rows(df.index[df[group].isna()])}")
+    _check_label_types(df[group], group)
     conc = _numeric(df, concentration, "concentration")
     resp = _numeric(df, response, "response")
     neg = conc < 0
@@ -120,6 +143,28 @@ def validate(
                          f"non-zero concentrations ({thin.values[:10].tolist()}); a curve cannot be fitted to them{hint}")
     return df.reset_index(drop=True)
 
+
+# %% ../nbs/00_data.ipynb #new-34a66474
+def check_design(df: pd.DataFrame) -> list[str]:
+    "Warnings about a valid tidy frame (from `validate`) whose design will not fit the way it is probably meant."
+    out = []
+    dup = df.duplicated()
+    if dup.any():
+        out.append(f"{int(dup.sum())} row(s) repeat another row exactly (group, concentration and response), at rows "
+                   f"{_rows(df.index[dup])}: they are taken as replicates (rounded readings often repeat); if they are "
+                   "copies from a merge, drop them first (df.drop_duplicates())")
+    spread = df.groupby("group", sort=False)["response"].agg(lambda r: r.max() - r.min())
+    still = spread.index[spread <= 0]
+    if len(still):
+        out.append(f"group(s) {still[:10].tolist()} have the same response at every concentration: there is no curve "
+                   "to fit, and such a group can keep the whole fit from converging; drop it or fit it apart")
+    doses = df.groupby("group", sort=False)["concentration"].nunique()
+    few = doses[doses < 4]
+    if len(few):
+        out.append(f"{len(few)} of {len(doses)} group(s) have fewer than 4 distinct concentrations (zero included), "
+                   f"e.g. {few.index[:5].tolist()}: their own data cannot identify the 4 curve parameters, which then "
+                   "rest on the population (or the priors)")
+    return out
 
 # %% ../nbs/00_data.ipynb #cell-014
 LN10 = float(np.log(10.0))

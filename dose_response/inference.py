@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import platform
 import time
 import warnings
@@ -25,7 +26,8 @@ from .model import GROUP_PARAMS, build_model, log
 
 # %% auto #0
 __all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'FULLRANK_MAX_BYTES', 'versions', 'fit_info',
-           'funnel', 'fit_nuts', 'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save', 'load']
+           'funnel', 'check_nuts_args', 'fit_nuts', 'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save',
+           'load']
 
 # %% ../nbs/02_inference.ipynb #cell-005
 _MODEL_OPTIONS = set(inspect.signature(build_model).parameters) - {"df"}
@@ -215,6 +217,39 @@ def _pymc(model, chains, seed, progressbar, kw, first, retry, nuts_sampler="pymc
     idata, attempts = _attempts(run, {**first, "model": model}, chains, retry)
     return idata, timing, attempts
 
+# %% ../nbs/02_inference.ipynb #new-5e45d326
+def _check_count(name: str, value: Any, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} must be an integer of at least {least}, got {value!r}")
+
+def _nutpie_options() -> set[str]:
+    import nutpie
+    import nutpie._lib as lib
+    explicit = set(inspect.signature(nutpie.sample).parameters) - {"compiled_model", "kwargs"}
+    return explicit | {a for a in dir(lib.PyNutsSettings.Diag(0)) if not a.startswith("_")}
+
+_OWN = {"draws", "tune", "chains", "seed", "progress_bar", "progressbar", "random_seed", "num_draws", "num_tune",
+        "num_chains", "target_accept", "save_warmup", "model", "nuts_sampler", "idata_kwargs", "compute_convergence_checks"}
+
+def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept: Any, backend: str,
+                    sampler_kw: dict[str, Any]) -> None:
+    "Refuse arguments `fit_nuts` cannot use, before the model is built or compiled."
+    if backend not in ("nutpie", "pymc", "numpyro"):
+        raise ValueError(f"backend={backend!r} is not one of ('nutpie', 'pymc', 'numpyro')")
+    _check_count("draws", draws, 1)
+    _check_count("tune", tune, 1 if backend == "nutpie" else 0)      # nutpie panics without warm-up
+    _check_count("chains", chains, 1)
+    _check_count("seed", seed, 0)
+    if isinstance(target_accept, bool) or not isinstance(target_accept, (int, float)) or not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must be a number between 0 and 1 (exclusive), got {target_accept!r}")
+    known = _nutpie_options() if backend == "nutpie" else set(inspect.signature(pm.sample).parameters) - {"kwargs"}
+    unknown = sorted(set(sampler_kw) - (known - _OWN))
+    if unknown:
+        own = sorted(set(unknown) & _OWN)
+        hint = f" ({', '.join(own)}: set by fit_nuts itself)" if own else ""
+        raise TypeError(f"fit_nuts got unknown option(s) {unknown}{hint}: neither a build_model option "
+                        f"({sorted(_MODEL_OPTIONS)}) nor one the {backend} sampler takes")
+
 # %% ../nbs/02_inference.ipynb #cell-010
 RETRY_TARGET_ACCEPT = 0.99   # target acceptance rate of the attempt after one that diverged
 MAX_ATTEMPTS = 3             # first run plus at most two remedies
@@ -233,6 +268,7 @@ def fit_nuts(
     **kw: Any,                     # build_model options (when given data), then sampler options
 ) -> az.InferenceData:
     "Sample the posterior with NUTS; return an InferenceData with method, settings, timing and versions in its attrs."
+    check_nuts_args(draws, tune, chains, seed, target_accept, backend, {k: v for k, v in kw.items() if k not in _MODEL_OPTIONS})
     model, kw = _as_model(data_or_model, dict(kw))
     first = {"target_accept": target_accept, "draws": draws, "tune": tune, "why": "first run"}
     if backend == "nutpie":
@@ -318,6 +354,8 @@ def fit_advi(
     "Fit mean-field or full-rank ADVI with an ELBO stopping rule; return an InferenceData like `fit_nuts`'s."
     if method not in ("advi", "fullrank_advi"):
         raise ValueError(f"method={method!r} is not one of ('advi', 'fullrank_advi')")
+    for name, value, least in (("n", n, 1), ("draws", draws, 1), ("seed", seed, 0), ("n_weights", n_weights, 0)):
+        _check_count(name, value, least)
     if isinstance(data_or_model, pm.Model) and batch_size and data_or_model.spec.batch_size != batch_size:
         raise ValueError("batch_size must be given when the model is built: build_model(df, batch_size=...)")
     kw = dict(kw)
@@ -401,7 +439,12 @@ def save(idata: az.InferenceData, path: str | Path) -> Path:
     "Write a fit to NetCDF (attrs included); returns the path."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    idata.to_netcdf(str(path))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:   # written beside the target and moved into place: a fit still open from `path` is not written over
+        idata.to_netcdf(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 def load(path: str | Path) -> az.InferenceData:

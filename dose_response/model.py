@@ -19,14 +19,9 @@ from pymc.model_graph import ModelGraph
 from scipy.optimize import least_squares
 from scipy.special import expit
 
-from .data import LN10, four_pl_np, safe_log10, validate
+from .data import LN10, check_design, four_pl_np, safe_log10, validate
 
 log = logging.getLogger("dose_response")
-if not log.handlers:  # like PyMC: tell the user what "auto" chose, without them configuring logging
-    _handler = logging.StreamHandler()
-    _handler.setFormatter(logging.Formatter("%(levelname)s (%(name)s): %(message)s"))
-    log.addHandler(_handler)
-    log.setLevel(logging.INFO)
 
 # %% auto #0
 __all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales',
@@ -401,7 +396,10 @@ def build_model(
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
                    priors=priors, batch_size=batch_size)
     parameterization_forms(parameterization)   # refuse a bad option before any work
-    data = prepare(df)
+    tidy = validate(df)
+    for message in check_design(tidy):
+        log.warning(message)
+    data = prepare(tidy)
     compress, hierarchical = _resolve(data, likelihood, compress, pooling)
     prior = default_priors(data_scales(data))
     unknown = set(priors or {}) - set(prior)
@@ -439,7 +437,7 @@ def build_model(
     form = describe_parameterization(centered) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
                            batch_size, prior, options)
-    model.data, model.df = data, validate(df)
+    model.data, model.df = data, tidy
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029
