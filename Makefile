@@ -3,10 +3,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SIZES ?= xs,s,m,l,full
+ALL_SIZES := xs,s,m,l,full
+SIZES ?= $(ALL_SIZES)
 OUT ?= runs
+# Only the full sweep publishes to results/ and the README; `make sweep SIZES=xs` writes only to $(OUT).
+PUBLISH := $(if $(filter $(ALL_SIZES),$(SIZES)),--publish results,)
 
-.PHONY: setup test sweep report export notebooks clean-venv bench
+.PHONY: setup test sweep report publish export notebooks clean-venv bench
 
 setup: $(VENV)/.installed
 
@@ -34,9 +37,13 @@ test: setup export
 	$(BIN)/python -m pytest -q tests
 
 sweep: setup
-	$(BIN)/dose-response sweep --sizes $(SIZES) --out $(OUT) --resume --publish results
+	$(BIN)/dose-response sweep --sizes $(SIZES) --out $(OUT) --resume $(PUBLISH)
 
 report: setup
+	$(BIN)/dose-response report --out $(OUT)
+
+# Explicit: copy the report of the runs in $(OUT) to results/ and rewrite the README's sweep sections.
+publish: setup
 	$(BIN)/dose-response report --out $(OUT) --publish results
 
 # Execute the notebooks in place so that they are read with their outputs; nbdev_clean strips the noise.

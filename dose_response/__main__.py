@@ -16,42 +16,57 @@ __all__ = ['main']
 
 # %% ../nbs/07_cli.ipynb #cell-005
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="dose-response", description="NUTS vs ADVI sweep over dataset sizes")
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("sweep", help="run the one-size notebook for each size, then build the report")
-    s.add_argument("--sizes", default="xs,s,m", help=f"comma-separated sizes from {list(SIZES)} or --custom")
+    from . import __version__
+    p = argparse.ArgumentParser(prog="dose-response", description="Bayesian hierarchical dose-response: the NUTS vs "
+                                "ADVI sweep over dataset sizes, and its report")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{sweep,report}")
+    s = sub.add_parser("sweep", help="fit every dataset size with NUTS and ADVI (one notebook each), then the report",
+                       description="Run the one-size notebook (nbs/05_run.ipynb) for each size, then the report.")
+    s.add_argument("--sizes", default=",".join(SIZES),
+                   help=f"comma-separated sizes from {list(SIZES)} or --custom (default: all, as `make sweep`)")
     s.add_argument("--custom", action="append", default=[], metavar="NAME:GROUPS:DOSES:REPLICATES",
-                   help="define a custom size (repeatable)")
-    s.add_argument("--out", default="runs", help="output folder (one subfolder per size)")
-    s.add_argument("--resume", action="store_true", help="skip sizes whose metrics.json says ok")
-    s.add_argument("--seed", type=int, default=0)
+                   help="define a custom size (repeatable); NAME becomes a folder under --out")
+    s.add_argument("--out", default="runs", help="output folder, one subfolder per size (default: runs)")
+    s.add_argument("--resume", action="store_true",
+                   help="skip sizes already finished in --out with the same seed and settings")
+    s.add_argument("--seed", type=int, default=0, help="seed of the simulated data and of both fits (default: 0)")
     s.add_argument("--draws", type=int, default=2000, help="NUTS draws per chain (the max R-hat over ~18K quantities "
                    "needs more than 1000 to be estimated within 0.01)")
-    s.add_argument("--tune", type=int, default=1000, help="NUTS warm-up per chain")
-    s.add_argument("--chains", type=int, default=2)
-    s.add_argument("--advi-n", type=int, default=50_000, help="maximum ADVI iterations")
+    s.add_argument("--tune", type=int, default=1000, help="NUTS warm-up draws per chain (default: 1000)")
+    s.add_argument("--chains", type=int, default=2, help="NUTS chains (default: 2, one per core)")
+    s.add_argument("--advi-n", type=int, default=50_000, help="maximum ADVI iterations (default: 50,000)")
     s.add_argument("--no-report", action="store_true", help="do not build the report")
-    s.add_argument("--publish", default=None, help="copy the report, figures and table to this folder")
-    r = sub.add_parser("report", help="build the report from finished runs")
-    r.add_argument("--out", default="runs")
-    r.add_argument("--publish", default=None)
+    s.add_argument("--publish", default=None, metavar="DIR",
+                   help="after the full sweep only: copy the report, figures and table to DIR; when DIR is the "
+                        "repository's results/, also rewrite the README's sweep table and conclusion")
+    r = sub.add_parser("report", help="build the report from the finished runs in --out",
+                       description="Build the report (report.ipynb, report.html, figures) from every metrics.json in --out.")
+    r.add_argument("--out", default="runs", help="the sweep's output folder to read and write the report in")
+    r.add_argument("--publish", default=None, metavar="DIR",
+                   help="copy the report, figures and table to DIR; when DIR is the repository's results/, also "
+                        "rewrite the README's sweep table and conclusion")
     return p
 
 def main(argv: Sequence[str] | None = None) -> int:
     "Entry point of the `dose-response` command."
     args = _parser().parse_args(argv)
     echo = lambda s: print(s, flush=True)
-    if args.command == "report":
-        build_report(args.out, publish=args.publish, echo=echo)
-        return 0
     try:
+        if args.command == "report":
+            build_report(args.out, publish=args.publish, echo=echo)
+            return 0
+        for name, value, least in (("--draws", args.draws, 1), ("--tune", args.tune, 1), ("--chains", args.chains, 1),
+                                   ("--advi-n", args.advi_n, 1), ("--seed", args.seed, 0)):
+            if value < least:
+                raise ValueError(f"{name} must be at least {least}, got {value}")
         sizes = parse_sizes(args.sizes, args.custom)
-    except ValueError as e:
+        settings = dict(nuts_draws=args.draws, nuts_tune=args.tune, nuts_chains=args.chains, advi_n=args.advi_n)
+        return run_sweep(sizes, args.out, seed=args.seed, resume=args.resume, settings=settings,
+                         report=not args.no_report, publish=args.publish, echo=echo)
+    except (ValueError, FileNotFoundError) as e:      # SweepError is a ValueError
         print(f"dose-response: {e}", file=sys.stderr)
         return 2
-    settings = dict(nuts_draws=args.draws, nuts_tune=args.tune, nuts_chains=args.chains, advi_n=args.advi_n)
-    return run_sweep(sizes, args.out, seed=args.seed, resume=args.resume, settings=settings,
-                     report=not args.no_report, publish=args.publish, echo=echo)
 
 # %% ../nbs/07_cli.ipynb #cell-006
 if __name__ == "__main__" and "__file__" in globals():   # `python -m dose_response`, not this notebook's kernel

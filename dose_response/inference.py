@@ -61,7 +61,7 @@ def versions() -> dict[str, str]:
 # %% ../nbs/02_inference.ipynb #cell-007
 def _finish(idata: az.InferenceData, model: pm.Model, method: str, backend: str, settings: dict, seed: int,
             timing: dict[str, float]) -> az.InferenceData:
-    "Drop unconstrained copies of the parameters; record method, settings, timing, versions and tested doses."
+    "Drop unconstrained copies of the parameters; record method, settings, timing, versions, tested doses and the data."
     post = idata.posterior
     idata.posterior = post.drop_vars([v for v in post.data_vars if str(v).endswith("__")])
     spec = model.spec
@@ -74,7 +74,17 @@ def _finish(idata: az.InferenceData, model: pm.Model, method: str, backend: str,
         "created_at": pd.Timestamp.now(tz="UTC").isoformat(),
     })
     idata.add_groups({"dose_range": _dose_range(model)}, warn_on_custom_groups=False)
+    if "observed_data" in idata.groups():   # the sampler's is the cell means, or nothing when the likelihood is on the grid
+        del idata.observed_data
+    idata.add_groups({"observed_data": _observed(model)})
     return idata
+
+def _observed(model: pm.Model) -> xr.Dataset:
+    "The data the fit saw, one row per observation (as ArviZ keeps observed data), with each row's group and dose."
+    df = model.df
+    return xr.Dataset({"response": ("obs_id", df["response"].to_numpy())},
+                      coords={"obs_id": np.arange(len(df)), "obs_group": ("obs_id", df["group"].to_numpy()),
+                              "concentration": ("obs_id", df["concentration"].to_numpy())})
 
 def _dose_range(model: pm.Model) -> xr.Dataset:
     "Lowest and highest non-zero concentration tested for each group (kept with the fit, for summaries)."

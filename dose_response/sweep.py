@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import shutil
 import sys
 import time
@@ -23,7 +24,7 @@ from .data import repo_root
 
 # %% auto #0
 __all__ = ['SIZES', 'RUN_TEMPLATE', 'REPORT_TEMPLATE', 'PUBLISHED', 'Size', 'parse_sizes', 'write_json', 'read_json',
-           'run_metrics', 'template_path', 'is_done', 'run_size', 'run_sweep', 'load_runs', 'sweep_table',
+           'run_metrics', 'template_path', 'is_done', 'run_size', 'SweepError', 'run_sweep', 'load_runs', 'sweep_table',
            'plot_scaling', 'plot_uncertainty', 'conclusion', 'markdown_table', 'build_report', 'readme_sections',
            'update_readme']
 
@@ -53,11 +54,21 @@ def parse_sizes(names: str, custom: Sequence[str] = ()) -> dict[str, Size]:
         parts = spec.split(":")
         if len(parts) != 4:
             raise ValueError(f"custom size {spec!r} must look like NAME:GROUPS:DOSES:REPLICATES")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", parts[0]):
+            raise ValueError(f"custom size {spec!r}: NAME becomes a folder under --out, so it must be letters, digits, "
+                             "'-' or '_' (no path)")
         try:
-            known[parts[0]] = Size(*map(int, parts[1:]))
+            numbers = list(map(int, parts[1:]))
         except ValueError:
             raise ValueError(f"custom size {spec!r}: GROUPS, DOSES and REPLICATES must be integers") from None
+        least = dict(GROUPS=1, DOSES=2, REPLICATES=1)
+        for (what, low), v in zip(least.items(), numbers):
+            if v < low:
+                raise ValueError(f"custom size {spec!r}: {what} must be at least {low}, got {v}")
+        known[parts[0]] = Size(*numbers)
     wanted = [n.strip() for n in names.split(",") if n.strip()]
+    if not wanted:
+        raise ValueError(f"no sizes given (--sizes {names!r}); known: {list(known)}")
     unknown = [n for n in wanted if n not in known]
     if unknown:
         raise ValueError(f"unknown size(s) {unknown}; known: {list(known)} (add others with --custom)")
@@ -122,19 +133,28 @@ def template_path(name: str) -> Path:
         raise FileNotFoundError(f"template notebook {path} not found (the sweep runs from a checkout of the repository)")
     return path
 
-def is_done(folder: Path) -> bool:
-    "Whether `folder/metrics.json` records a finished, successful run."
-    f = folder / "metrics.json"
+def is_done(folder: Path, seed: int | None = None, settings: dict | None = None) -> bool:
+    "Whether `folder` holds a finished, successful run made with this seed and these settings (its files all there)."
     try:
-        return read_json(f).get("status") == "ok"
-    except (FileNotFoundError, json.JSONDecodeError):
+        m = read_json(folder / "metrics.json")
+    except (OSError, ValueError):          # missing, a folder, truncated, not JSON, not UTF-8
         return False
+    if not isinstance(m, dict) or m.get("status") != "ok":
+        return False
+    if not all(isinstance(m.get(k), dict) for k in ("nuts", "advi", "comparison")):
+        return False
+    if not all((folder / f).is_file() for f in ("nuts.nc", "advi.nc")):
+        return False
+    if seed is not None and m.get("seed") != seed:
+        return False
+    return settings is None or m.get("run_settings") == _clean(settings)
+
 
 # %% ../nbs/06_sweep.ipynb #cell-012
 def run_size(name: str, size: Size, out: Path, seed: int = 0, settings: dict | None = None,
              template: Path | None = None) -> dict[str, Any]:
     "Execute the one-size notebook for `size` into `out/name/`; return its metrics (status ok or failed)."
-    import papermill as pm
+    import papermill
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.json").unlink(missing_ok=True)   # never leave a stale result behind a new attempt
@@ -142,7 +162,7 @@ def run_size(name: str, size: Size, out: Path, seed: int = 0, settings: dict | N
                   seed=seed, out_dir=str(folder.resolve()), **(settings or {}))
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(str(template or template_path(RUN_TEMPLATE)), str(folder / "run.ipynb"), parameters=params,
+        papermill.execute_notebook(str(template or template_path(RUN_TEMPLATE)), str(folder / "run.ipynb"), parameters=params,
                             kernel_name="python3", progress_bar=False, cwd=str(folder))
     except Exception as e:  # papermill raises PapermillExecutionError; a missing kernel etc. must not stop the sweep
         error = getattr(e, "ename", type(e).__name__) + ": " + str(getattr(e, "evalue", e)).strip()[:500]
@@ -152,20 +172,43 @@ def run_size(name: str, size: Size, out: Path, seed: int = 0, settings: dict | N
         return metrics
     metrics = read_json(folder / "metrics.json")
     metrics["wall_s"] = time.perf_counter() - t0
+    metrics["run_settings"] = settings or {}        # what --resume compares before it skips this size
     write_json(metrics, folder / "metrics.json")
     return metrics
 
 # %% ../nbs/06_sweep.ipynb #cell-013
+class SweepError(ValueError):
+    "A sweep that cannot start: its output folder is unusable or another sweep is writing to it."
+
+def _lock(out: Path):
+    "Create `out` and take its lock; a second sweep into the same folder is refused rather than corrupting the first."
+    import fcntl
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / ".sweep.lock", "a")
+    except OSError as e:
+        raise SweepError(f"cannot write to --out {str(out)!r}: {e.strerror or e}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SweepError(f"another sweep is writing to {str(out)!r}; wait for it, or choose another --out") from None
+    return handle
+
 def run_sweep(sizes: dict[str, Size], out: str | Path, seed: int = 0, resume: bool = False,
               settings: dict | None = None, report: bool = True, publish: str | Path | None = None,
               echo: Callable[[str], None] = print) -> int:
     "Run every size (skipping finished ones with `resume`), then build the report; 0 if all succeeded, 130 if interrupted."
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)                      # held until this process ends, however it ends
+    if publish and set(sizes) != set(SIZES):
+        echo(f"[sweep] not publishing: only the full sweep ({','.join(SIZES)}) publishes; this one writes only to {out}. "
+             f"Publish finished runs explicitly with `dose-response report --out {out} --publish {publish}`")
+        publish = None
     failed = []
     for name, size in sizes.items():
         head = f"[sweep] {name} ({size.n_groups:,} groups x {size.concentrations} x {size.replicates} = {size.n_obs:,} obs)"
-        if resume and is_done(out / name):
+        if resume and is_done(out / name, seed, settings):
             echo(f"{head}: skipped, finished earlier ({out / name / 'metrics.json'})")
             continue
         echo(f"{head}: started {time.strftime('%H:%M:%S')}")
@@ -188,6 +231,7 @@ def run_sweep(sizes: dict[str, Size], out: str | Path, seed: int = 0, resume: bo
             failed.append("report")
     if failed:
         echo(f"[sweep] failed: {', '.join(failed)}")
+    lock.close()
     return 1 if failed else 0
 
 # %% ../nbs/06_sweep.ipynb #cell-015
@@ -222,6 +266,9 @@ def plot_scaling(table: pd.DataFrame) -> plt.Figure:
     "Wall time (compile included) against observations, log-log, NUTS and ADVI."
     ok = table[table.status == "ok"]
     fig, ax = plt.subplots(figsize=(6, 4))
+    if ok.empty:
+        ax.text(0.5, 0.5, "no size finished", ha="center", va="center", transform=ax.transAxes)
+        return fig
     for col, label, mk in (("nuts_s", "NUTS (nutpie)", "o"), ("advi_s", "ADVI (mean-field)", "s")):
         ax.plot(ok.n_obs, ok[col], marker=mk, label=label)
         for name, row in ok.iterrows():
@@ -236,6 +283,10 @@ def plot_uncertainty(table: pd.DataFrame) -> plt.Figure:
     "Per size: ADVI/NUTS SD ratio (median and 10th percentile) and 90% coverage of the truth for both methods."
     ok = table[table.status == "ok"]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    if ok.empty:
+        for ax in (a1, a2):
+            ax.text(0.5, 0.5, "no size finished", ha="center", va="center", transform=ax.transAxes)
+        return fig
     a1.plot(ok.n_obs, ok.sd_ratio, marker="o", label="median")
     a1.plot(ok.n_obs, ok.sd_ratio_p10, marker="v", label="10th percentile")
     a1.axhline(1, color="k", ls="--", lw=1)
@@ -310,11 +361,11 @@ PUBLISHED = ("report.html", "scaling.png", "uncertainty.png", "sweep_table.csv",
 def build_report(out: str | Path, publish: str | Path | None = None, echo: Callable[[str], None] = print) -> Path:
     "Execute the report notebook over the runs in `out`, write report.ipynb/.html; copy results to `publish`."
     import nbformat
-    import papermill as pm
+    import papermill
     from nbconvert import HTMLExporter
     out = Path(out).resolve()
     nb_path = out / "report.ipynb"
-    pm.execute_notebook(str(template_path(REPORT_TEMPLATE)), str(nb_path), parameters={"runs_dir": str(out)},
+    papermill.execute_notebook(str(template_path(REPORT_TEMPLATE)), str(nb_path), parameters={"runs_dir": str(out)},
                         kernel_name="python3", progress_bar=False, cwd=str(out))
     html, _ = HTMLExporter().from_notebook_node(nbformat.read(nb_path, as_version=4))
     (out / "report.html").write_text(html, encoding="utf-8")

@@ -67,6 +67,8 @@ def test_fit_records_method_settings_timing_versions(nuts):
     assert set(info["model_parameterization"]) == {"log10_ic50", "e0", "einf", "log_hill"} and info["model_compress"] == 1
     assert set(nuts.posterior.data_vars) >= {"log10_ic50", "ic50", "top", "bottom", "hill", "log10_ic50_mu", "sigma"}
     assert "log_likelihood" not in nuts.groups() and "warmup_posterior" not in nuts.groups()
+    obs = nuts.observed_data                          # the data travel with the fit, one row per observation
+    assert obs["response"].size == 880 and set(obs["obs_group"].values) == set(nuts.posterior.group.values)
 
 
 def test_same_seed_same_numbers_and_labels_survive():

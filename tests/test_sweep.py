@@ -12,7 +12,7 @@ import pytest
 
 from dose_response.sweep import SIZES, Size, conclusion, markdown_table, parse_sizes, sweep_table
 
-TINY = ["--custom", "a:5:5:2", "--custom", "b:6:5:1", "--custom", "bad:0:5:1",
+TINY = ["--custom", "a:5:5:2", "--custom", "b:6:5:1", "--custom", "bad:4:5:1",
         "--draws", "100", "--tune", "100", "--advi-n", "2000"]
 FIT_KEYS = {"wall_s", "compile_s", "converged", "coverage_90", "coverage_90_by_param", "settings"}
 NUTS_KEYS = FIT_KEYS | {"tune_s", "sample_s", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences"}
@@ -67,10 +67,12 @@ def swept(tmp_path_factory):
             pass
     a_mtime = (out / "a" / "metrics.json").stat().st_mtime
     b_after_interrupt = (out / "b" / "metrics.json").exists()
-    second = sweep(out, "a,b,bad", "--resume")
+    (out / "bad" / "data.csv").mkdir(parents=True)   # the notebook cannot write its data there: this size fails
+    publish = out.parent / "published"
+    second = sweep(out, "a,b,bad", "--resume", "--publish", str(publish))
     second_log, _ = second.communicate(timeout=900)
     return dict(out=out, first_log=first_log, first_rc=first.returncode, a_mtime=a_mtime, b_after_interrupt=b_after_interrupt,
-                log=second_log, rc=second.returncode)
+                log=second_log, rc=second.returncode, publish=publish)
 
 
 def test_interrupt_keeps_finished_size(swept):
@@ -101,9 +103,9 @@ def test_failed_size_is_recorded_and_others_survive(swept):
     out = swept["out"]
     assert swept["rc"] == 1
     bad = json.loads((out / "bad" / "metrics.json").read_text())
-    assert bad["status"] == "failed" and "n_groups must be a positive integer, got 0" in bad["error"]
+    assert bad["status"] == "failed" and "IsADirectoryError" in bad["error"]
     assert (out / "bad" / "run.ipynb").exists()          # the executed notebook shows the failing cell
-    assert "bad (0 groups x 5 x 1 = 0 obs): FAILED" in swept["log"] and "[sweep] failed: bad" in swept["log"]
+    assert "bad (4 groups x 5 x 1 = 20 obs): FAILED" in swept["log"] and "[sweep] failed: bad" in swept["log"]
     assert json.loads((out / "a" / "metrics.json").read_text())["status"] == "ok"
 
 
@@ -144,3 +146,97 @@ def test_markdown_table_and_conclusion_from_metrics():
     md = markdown_table(table)
     assert md.splitlines()[0] == "| size | status | n_obs | n_groups | error |" and "| z | failed | 10 | 1 | boom |" in md
     assert conclusion(table) == "No size finished: z: boom"
+
+
+def test_a_partial_sweep_does_not_publish(swept):
+    "Only the full sweep publishes; a few sizes write only to --out (and `make sweep SIZES=xs` passes no --publish)."
+    assert "not publishing: only the full sweep" in swept["log"] and not swept["publish"].exists()
+    root = Path(__file__).resolve().parents[1]
+    dry = subprocess.run(["make", "-n", "sweep", "SIZES=xs"], cwd=root, capture_output=True, text=True).stdout
+    assert "--sizes xs" in dry and "--publish" not in dry
+    full = subprocess.run(["make", "-n", "sweep"], cwd=root, capture_output=True, text=True).stdout
+    assert "--publish results" in full
+
+
+def test_resume_needs_the_same_settings(swept, tmp_path):
+    "A finished size made with other settings, or whose files are damaged, is not trusted by --resume."
+    import shutil
+    from dose_response.sweep import is_done
+    src = swept["out"] / "a"
+    settings = dict(nuts_draws=100, nuts_tune=100, nuts_chains=2, advi_n=2000)
+    assert is_done(src, 0, settings)
+    assert not is_done(src, 1, settings)                                   # another seed
+    for k, v in dict(nuts_draws=200, nuts_tune=50, nuts_chains=4, advi_n=3000).items():
+        assert not is_done(src, 0, {**settings, k: v}), k                  # another draws, tune, chains, ADVI budget
+    good = (src / "metrics.json").read_bytes()
+    broken = {"null": b"null", "a list": b"[1, 2]", "invalid UTF-8": b"\xff\xfe{", "truncated": good[:40],
+              "status alone": b'{"status": "ok"}'}
+    for why, content in broken.items():
+        d = tmp_path / why.replace(" ", "_")
+        shutil.copytree(src, d)
+        (d / "metrics.json").write_bytes(content)
+        assert not is_done(d, 0, settings), why
+    d = tmp_path / "folder"
+    shutil.copytree(src, d)
+    (d / "metrics.json").unlink()
+    (d / "metrics.json").mkdir()
+    assert not is_done(d, 0, settings)
+    d = tmp_path / "no_nuts"
+    shutil.copytree(src, d)
+    (d / "nuts.nc").unlink()
+    assert not is_done(d, 0, settings)
+
+
+def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
+    import fcntl
+    with open(tmp_path / ".sweep.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)        # a sweep is running here
+        r = subprocess.run([sys.executable, "-m", "dose_response", "sweep", "--sizes", "xs", "--out", str(tmp_path)],
+                           capture_output=True, text=True)
+    assert r.returncode == 2 and "another sweep is writing to" in r.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [".sweep.lock"]
+
+
+@pytest.mark.parametrize("make_bad", ["file", "under_file", "read_only"])
+def test_an_unusable_out_folder_is_one_clear_line(tmp_path, make_bad):
+    if make_bad == "read_only" and os.geteuid() == 0:
+        pytest.skip("root can write to a read-only folder")
+    target = tmp_path / "out"
+    if make_bad == "file":
+        target.write_text("x")
+    elif make_bad == "under_file":
+        (tmp_path / "f").write_text("x")
+        target = tmp_path / "f" / "out"
+    else:
+        target.mkdir()
+        target.chmod(0o500)
+    r = subprocess.run([sys.executable, "-m", "dose_response", "sweep", "--sizes", "xs", "--out", str(target)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("dose-response: cannot write to --out") and "Traceback" not in r.stderr
+
+
+def test_report_lists_failures_when_no_size_finished(tmp_path):
+    from dose_response.sweep import build_report, write_json
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        write_json({"size": name, "status": "failed", "error": f"MemoryError: {name} ran out", "n_obs": 10,
+                    "n_groups": 2, "seed": 0}, tmp_path / name / "metrics.json")
+    build_report(tmp_path, echo=lambda s: None)
+    text = (tmp_path / "conclusion.txt").read_text()
+    assert text.startswith("No size finished") and "a: MemoryError: a ran out" in text and "b: MemoryError" in text
+    assert (tmp_path / "report.html").exists() and (tmp_path / "scaling.png").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sizes", ""], "no sizes given"),
+    (["--sizes", "x", "--custom", "../x:5:6:2"], "no path"),
+    (["--sizes", "x", "--custom", "/tmp/x:5:6:2"], "no path"),
+    (["--sizes", "x", "--custom", "x:0:0:0"], "GROUPS must be at least 1"),
+    (["--sizes", "x", "--custom", "x:5:-6:2"], "DOSES must be at least 2"),
+    (["--sizes", "xs", "--draws", "0"], "--draws must be at least 1"),
+])
+def test_cli_refuses_bad_sizes_and_settings(tmp_path, argv, message):
+    r = subprocess.run([sys.executable, "-m", "dose_response", "sweep", *argv, "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()
