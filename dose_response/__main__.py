@@ -12,7 +12,7 @@ from typing import Sequence
 from .sweep import SIZES, build_report, parse_sizes, run_sweep
 
 # %% auto #0
-__all__ = ['main']
+__all__ = ['ANALYSIS_TEMPLATE', 'main', 'fit_command']
 
 # %% ../nbs/07_cli.ipynb #cell-005
 def _parser() -> argparse.ArgumentParser:
@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dose-response", description="Bayesian hierarchical dose-response: the NUTS vs "
                                 "ADVI sweep over dataset sizes, and its report")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{sweep,report}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{fit,sweep,report}")
     s = sub.add_parser("sweep", help="fit every dataset size with NUTS and ADVI (one notebook each), then the report",
                        description="Run the one-size notebook (nbs/05_run.ipynb) for each size, then the report.")
     s.add_argument("--sizes", default=",".join(SIZES),
@@ -40,6 +40,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--publish", default=None, metavar="DIR",
                    help="after the full sweep only: copy the report, figures and table to DIR; when DIR is the "
                         "repository's results/, also rewrite the README's sweep table and conclusion")
+    f = sub.add_parser("fit", help="analyse your own screen: fit, check, IC50 table and report in --out",
+                       description="Read DATA (CSV, TSV, Parquet or Excel), fit the hierarchical dose-response model, "
+                       "and write ic50.csv, fit.nc, diagnostics.json, analysis.ipynb and report.html to --out. "
+                       "Exit status: 0 converged, 3 finished but not converged, 2 bad input.")
+    f.add_argument("data", help="the screen: one row per measurement (.csv, .tsv, .parquet, .xlsx)")
+    f.add_argument("--group", default=None, help="column of group labels (compound, cell line); omit for one curve")
+    f.add_argument("--concentration", required=True, help="column of doses (original units, >= 0; 0 = control)")
+    f.add_argument("--response", required=True, help="column of measured responses")
+    f.add_argument("--out", required=True, help="output folder (created if needed)")
+    f.add_argument("--controls", default=None, metavar="LEVEL",
+                   help="a label of --group whose rows are zero-dose controls shared by every group")
+    f.add_argument("--method", default="nuts", choices=["nuts", "advi", "fullrank_advi", "pathfinder"],
+                   help="how to fit (default: nuts; the others are faster approximations with narrower intervals)")
+    f.add_argument("--seed", type=int, default=1, help="seed of the fit (default: 1)")
+    f.add_argument("--dropna", action="store_true", help="drop rows with a missing value (and say how many) "
+                   "instead of refusing them")
+    f.add_argument("--sheet", default=None, help="Excel only: the sheet to read (name or 0-based number)")
     r = sub.add_parser("report", help="build the report from the finished runs in --out",
                        description="Build the report (report.ipynb, report.html, figures) from every metrics.json in --out.")
     r.add_argument("--out", default="runs", help="the sweep's output folder to read and write the report in")
@@ -52,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     "Entry point of the `dose-response` command."
     args = _parser().parse_args(argv)
     echo = lambda s: print(s, flush=True)
+    if args.command == "fit":
+        return fit_command(args, echo)
     try:
         if args.command == "report":
             build_report(args.out, publish=args.publish, echo=echo)
@@ -67,6 +86,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as e:      # SweepError is a ValueError
         print(f"dose-response: {e}", file=sys.stderr)
         return 2
+
+# %% ../nbs/07_cli.ipynb #new-30b72999
+ANALYSIS_TEMPLATE = "10_analysis.ipynb"
+
+def _sheet(value: str | None) -> str | int | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+def fit_command(args: argparse.Namespace, echo=print) -> int:
+    "`dose-response fit`: validate, fit, run the analysis notebook, write the report; 0, 3 (not converged) or 2 (bad input)."
+    import json
+    import time
+    from pathlib import Path
+
+    from .analysis import load_screen
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        print(f"dose-response fit: cannot write to --out {args.out!r}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    echo(f"[fit] reading {args.data}")
+    try:
+        df = load_screen(args.data, args.group, args.concentration, args.response, controls=args.controls,
+                         dropna=args.dropna, sheet=_sheet(args.sheet))
+    except (ValueError, TypeError, KeyError) as e:
+        (out / "error.txt").write_text(f"bad input, nothing was fitted: {e}\n")
+        print(f"dose-response fit: bad input: {e}", file=sys.stderr)
+        return 2
+    import papermill
+    from nbconvert import HTMLExporter
+    import nbformat
+    from .inference import fit, save
+    from .sweep import template_path
+    echo(f"[fit] {df.group.nunique()} group(s), {len(df)} observations; fitting with {args.method} "
+         f"(seed {args.seed}) at {time.strftime('%H:%M:%S')}")
+    idata = fit(df, method=args.method, seed=args.seed, progressbar=True)
+    save(idata, out / "fit.nc")
+    echo(f"[fit] saved {out / 'fit.nc'}; running the analysis notebook")
+    params = dict(data_path=str(Path(args.data).resolve()), group=args.group, concentration=args.concentration,
+                  response=args.response, controls=args.controls, dropna=args.dropna, sheet=args.sheet,
+                  method=args.method, seed=args.seed, fit_path=str((out / "fit.nc").resolve()),
+                  out_dir=str(out.resolve()))
+    papermill.execute_notebook(str(template_path(ANALYSIS_TEMPLATE)), str(out / "analysis.ipynb"), parameters=params,
+                               kernel_name="python3", progress_bar=False, cwd=str(out))
+    html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
+        nbformat.read(out / "analysis.ipynb", as_version=4))
+    (out / "report.html").write_text(html, encoding="utf-8")
+    verdict = json.loads((out / "diagnostics.json").read_text())
+    echo(f"[fit] wrote ic50.csv, fit.nc, diagnostics.json, analysis.ipynb and report.html to {out}")
+    echo(f"[fit] {'converged' if verdict['converged'] else 'NOT converged: ' + '; '.join(verdict['reasons'])}")
+    return 0 if verdict["converged"] else 3
 
 # %% ../nbs/07_cli.ipynb #cell-006
 if __name__ == "__main__" and "__file__" in globals():   # `python -m dose_response`, not this notebook's kernel

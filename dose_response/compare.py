@@ -93,7 +93,8 @@ def plot_coverage(metrics: dict[str, Any], labels: tuple[str, str] = ("NUTS", "A
     ax = by.plot.bar(figsize=(6, 3.2), rot=0)
     ax.axhline(metrics.get("prob", 0.9), color="k", ls="--", lw=1, label="nominal")
     ax.set(ylim=(0, 1), ylabel="coverage of true value", title=f"{metrics.get('prob', 0.9):.0%} interval coverage")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)    # beside the bars, never over one
+    ax.figure.tight_layout()
     return ax.figure
 
 # %% ../nbs/04_compare.ipynb #cell-018

@@ -93,7 +93,9 @@ def _remedy(idata, worst: str) -> str:
                      "the data do not pin it down")
     if info.get("model_hierarchical"):
         steps.append("pooling='none' if the groups are too few to learn a population from")
-    steps.append("more draws (draws=2000, tune=2000)")
+    settings = info.get("settings") if isinstance(info.get("settings"), dict) else {}
+    more = 2 * max(int(settings.get("draws") or 1000), 1000)
+    steps.append(f"more draws (draws={more}, tune={more})")
     return "try " + ", or ".join(steps)
 
 def _diagnose_nuts(idata, d: Diagnostics, rhat_max: float, ess_per_chain: float, bfmi_min: float) -> None:
@@ -262,17 +264,25 @@ def plot_energy(idata: az.InferenceData) -> plt.Figure:
 
 # %% ../nbs/03_diagnostics.ipynb #cell-031
 def plot_elbo(idata: az.InferenceData, window: int | None = None) -> plt.Figure:
-    "Loss (-ELBO) history of an ADVI fit, raw and smoothed, on a symlog scale."
+    "Loss (-ELBO) history of an ADVI fit, raw and smoothed; the y range is the last nine tenths (the start is far above)."
     loss = idata.elbo_history.loss.to_series()
     window = window or int(fit_info(idata)["settings"].get("window", 500))
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    smooth = loss.rolling(window, min_periods=1).mean()
+    fig, ax = plt.subplots(figsize=(7, 3.4))
     ax.plot(loss.index, loss.values, lw=0.4, alpha=0.4, color="C0", label="loss")
-    ax.plot(loss.index, loss.rolling(window, min_periods=1).mean(), color="C1", label=f"mean over {window}")
-    ax.set(yscale="symlog", xlabel="iteration", ylabel="-ELBO",
+    ax.plot(loss.index, smooth, color="C1", label=f"mean over {window}")
+    tail = loss.iloc[len(loss) // 10:]
+    lo, hi = np.nanpercentile(tail, [0.5, 99.5]) if len(tail) else (np.nan, np.nan)
+    if np.isfinite(lo) and hi > lo:
+        ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+    ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useOffset=False)
+    ax.set(xlabel="iteration", ylabel="-ELBO",
            title=f"ADVI: {'converged' if idata.elbo_history.attrs['converged'] else 'not converged'} "
                  f"after {len(loss):,} iterations")
-    ax.legend()
+    ax.legend(loc="upper right")
+    fig.tight_layout()
     return fig
+
 
 # %% ../nbs/03_diagnostics.ipynb #cell-034
 def plot_forest(idatas: az.InferenceData | dict[str, az.InferenceData], groups: Sequence | None = None,

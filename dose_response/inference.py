@@ -160,6 +160,10 @@ def _next_attempt(idata, attempt: dict, chains: int) -> dict | None:
                            + " and ".join(f"{p}_sigma" for p in culprit)}
         if attempt["target_accept"] < RETRY_TARGET_ACCEPT:
             return {**attempt, "target_accept": RETRY_TARGET_ACCEPT, "why": f"{attempt['divergences']} divergences"}
+        centred = [p for p, f in attempt["model"].spec.parameterization.items() if f != "noncentered"]
+        if attempt["model"].spec.hierarchical and centred:   # small steps did not help: the other geometry
+            return {**attempt, "model": _noncentre(attempt["model"], centred), "noncentered": centred,
+                    "why": f"{attempt['divergences']} divergences at target_accept={attempt['target_accept']}"}
         return None
     if chains > 1 and (attempt["max_rhat"] > 1.01 or attempt["min_ess_per_chain"] < 100):   # NaN: not checked
         return {**attempt, "draws": 2 * attempt["draws"], "tune": 2 * attempt["tune"],

@@ -133,7 +133,7 @@ def _check_option(name: str, value: str, allowed: tuple) -> None:
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not one of {allowed}")
 
-POOLING_MIN_GROUPS = 8  # groups needed before "auto" pools them through a population
+POOLING_MIN_GROUPS = 6  # groups needed before "auto" pools them through a population
 CENTER_RATIO = 1.0      # a group pins a parameter when its standard error is below this share of the population SD
 GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")
 

@@ -275,6 +275,9 @@ def plot_scaling(table: pd.DataFrame) -> plt.Figure:
             ax.annotate(name, (row.n_obs, row[col]), textcoords="offset points", xytext=(4, 4), fontsize=7)
     ax.set(xscale="log", yscale="log", xlabel="observations", ylabel="wall time, s (compile included)",
            title="Time to fit vs dataset size (2 cores)")
+    if len(ok) == 1:      # one size: give the axes a decade each, so that they have labelled ticks
+        x, ys = float(ok.n_obs.iloc[0]), ok[["nuts_s", "advi_s"]].to_numpy(float).ravel()
+        ax.set(xlim=(x / 10, x * 10), ylim=(np.nanmin(ys) / 10, np.nanmax(ys) * 10))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return fig
@@ -367,7 +370,8 @@ def build_report(out: str | Path, publish: str | Path | None = None, echo: Calla
     nb_path = out / "report.ipynb"
     papermill.execute_notebook(str(template_path(REPORT_TEMPLATE)), str(nb_path), parameters={"runs_dir": str(out)},
                         kernel_name="python3", progress_bar=False, cwd=str(out))
-    html, _ = HTMLExporter().from_notebook_node(nbformat.read(nb_path, as_version=4))
+    html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+                           ).from_notebook_node(nbformat.read(nb_path, as_version=4))
     (out / "report.html").write_text(html, encoding="utf-8")
     echo(f"[sweep] report: {nb_path} and {out / 'report.html'}")
     if publish:
@@ -376,6 +380,10 @@ def build_report(out: str | Path, publish: str | Path | None = None, echo: Calla
         for name in PUBLISHED:
             if (out / name).exists():
                 shutil.copy2(out / name, dest / name)
+        for run in load_runs(out):           # the per-size figures the report links to
+            (dest / run["size"]).mkdir(exist_ok=True)
+            for png in (out / run["size"]).glob("*.png"):
+                shutil.copy2(png, dest / run["size"] / png.name)
         echo(f"[sweep] published {', '.join(PUBLISHED)} to {dest}")
         readme = repo_root() / "README.md"
         if readme.exists() and dest.resolve() == (repo_root() / "results").resolve():

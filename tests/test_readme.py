@@ -27,3 +27,11 @@ def test_readme_quotes_the_published_real_data_and_robustness_tables():
                       "robustness-map": readme_map(ROOT / "results")}.items():
         section = readme.split(f"<!-- {tag}:start -->", 1)[1].split(f"<!-- {tag}:end -->", 1)[0]
         assert section.strip() == body.strip(), f"README section {tag} is out of date: re-run bench/ with --publish"
+
+
+def test_every_file_the_readme_shows_or_links_exists():
+    import re
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#]+)\)", readme):
+        if not target.startswith("http"):
+            assert (ROOT / target).exists(), target

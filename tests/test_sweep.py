@@ -117,6 +117,9 @@ def test_report_reads_every_size(swept):
     assert set(table.index) == {"a", "b", "bad"} and table.loc["bad", "status"] == "failed"
     text = (out / "conclusion.txt").read_text()
     assert "At the largest size run, a (50 observations, 5 groups)" in text and "Failed sizes: bad." in text
+    html = (out / "report.html").read_text()
+    assert "from dose_response.sweep import" not in html            # the report shows results, not code
+    assert 'href="b/recovery_nuts.png"' in html                      # each size's figures are linked
 
 
 def test_named_sizes_match_the_issue():

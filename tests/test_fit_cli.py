@@ -1,0 +1,76 @@
+"""`dose-response fit`: one's own screen end to end, from a file to the IC50 table, the fit, the verdict and a report."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pytest
+
+from dose_response.analysis import IC50_COLUMNS
+from dose_response.data import repo_root
+from dose_response.robustness import Design, simulate_design
+
+OUTPUTS = {"ic50.csv", "fit.nc", "diagnostics.json", "analysis.ipynb", "report.html", "curves_01.png", "potency.png"}
+
+
+def fit_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dose_response", "fit", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def check_outputs(out: Path, groups: set, rc: int, r):
+    assert OUTPUTS <= {p.name for p in out.iterdir()}, sorted(p.name for p in out.iterdir())
+    verdict = json.loads((out / "diagnostics.json").read_text())
+    assert rc == (0 if verdict["converged"] else 3), (rc, verdict, r.stderr[-2000:])
+    assert {"converged", "max_rhat", "min_ess_bulk", "divergences", "reasons"} <= set(verdict)
+    table = pd.read_csv(out / "ic50.csv", index_col="group")
+    assert list(table.columns) == IC50_COLUMNS and set(table.index.astype(str)) == {str(g) for g in groups}
+    assert list(table["rank"]) == list(range(1, len(groups) + 1)) and table.ic50_median.is_monotonic_increasing
+    assert ((table.ic50_q05 <= table.ic50_median) & (table.ic50_median <= table.ic50_q95)).all()
+    assert table[["p_ic50_below_range", "p_ic50_above_range"]].stack().between(0, 1).all()
+    assert (table.conc_min > 0).all() and (table.conc_max > table.conc_min).all()
+    assert set(az.from_netcdf(out / "fit.nc").posterior.group.values.astype(str)) == {str(g) for g in groups}
+    html = (out / "report.html").read_text()
+    assert "Converged" in html or "NOT converged" in html
+    assert "load_screen(" not in html and "import dose_response" not in html        # no code cells in the report
+    for stage in ("[fit] reading", "fitting with nuts", "[fit] wrote ic50.csv"):
+        assert stage in r.stdout, r.stdout
+
+
+def test_fit_a_drc_screen_with_shared_controls(tmp_path):
+    out = tmp_path / "acidiq"
+    r = fit_cli(repo_root() / "data" / "acidiq.csv", "--group", "pct", "--concentration", "dose", "--response", "rgr",
+                "--controls", "999", "--out", out)
+    groups = set(pd.read_csv(repo_root() / "data" / "acidiq.csv").pct.unique()) - {999}
+    check_outputs(out, groups, r.returncode, r)
+
+
+def test_fit_a_screen_with_ragged_doses_and_both_directions(tmp_path):
+    df, truth = simulate_design(Design("mine", n_groups=10, doses=6, replicates=2, ragged=True, mixed=True), seed=3)
+    raw = df.rename(columns={"group": "compound", "concentration": "dose_uM", "response": "signal"})
+    raw.to_parquet(tmp_path / "screen.parquet")
+    out = tmp_path / "out"
+    r = fit_cli(tmp_path / "screen.parquet", "--group", "compound", "--concentration", "dose_uM", "--response", "signal",
+                "--out", out)
+    check_outputs(out, set(truth.index), r.returncode, r)
+    if r.returncode == 0:                 # rising groups end above where they start, falling ones below
+        table = pd.read_csv(out / "ic50.csv", index_col="group")
+        rising = truth.loc[table.index, "rising"].to_numpy()
+        assert ((table.saturating_response > table.zero_dose_response) == rising).all()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.drop(columns="rgr"), "missing column(s) ['rgr']"),
+    (lambda d: d.assign(dose=d.dose.astype(object).where(d.index != 5, "ten")), "'dose' (concentration)"),
+])
+def test_bad_input_is_exit_2_and_an_error_note(tmp_path, edit, message):
+    bad = edit(pd.read_csv(repo_root() / "data" / "acidiq.csv"))
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    out = tmp_path / "out"
+    r = fit_cli(tmp_path / "bad.csv", "--group", "pct", "--concentration", "dose", "--response", "rgr",
+                "--controls", "999", "--out", out)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert [p.name for p in out.iterdir()] == ["error.txt"] and message in (out / "error.txt").read_text()
