@@ -128,8 +128,13 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
                   response=args.response, controls=args.controls, dropna=args.dropna, sheet=args.sheet,
                   method=args.method, seed=args.seed, fit_path=str((out / "fit.nc").resolve()),
                   out_dir=str(out.resolve()))
-    papermill.execute_notebook(str(template_path(ANALYSIS_TEMPLATE)), str(out / "analysis.ipynb"), parameters=params,
-                               kernel_name="python3", progress_bar=False, cwd=str(out))
+    try:
+        papermill.execute_notebook(str(template_path(ANALYSIS_TEMPLATE)), str(out / "analysis.ipynb"),
+                                   parameters=params, kernel_name="python3", progress_bar=False, cwd=str(out))
+    except Exception as e:   # the fit is saved; the executed notebook shows the cell that failed
+        print(f"dose-response fit: the analysis notebook failed ({type(e).__name__}); the fit is in {out / 'fit.nc'} "
+              f"and {out / 'analysis.ipynb'} shows the failing cell", file=sys.stderr)
+        return 1
     html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(
         nbformat.read(out / "analysis.ipynb", as_version=4))
     (out / "report.html").write_text(html, encoding="utf-8")

@@ -18,6 +18,7 @@ import pandas as pd
 from .data import SINGLE_CURVE, validate
 from .diagnostics import Diagnostics, plot_ppc, rank_potency, summarize_groups
 from .inference import fit_info
+from .model import POOLING_MIN_GROUPS
 
 # %% auto #0
 __all__ = ['READERS', 'IC50_COLUMNS', 'read_table', 'load_screen', 'ic50_table', 'verdict_text', 'describe_data',
@@ -30,11 +31,11 @@ READERS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".parquet
 def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame:
     "Read a CSV, TSV, Parquet or Excel file into a DataFrame; `sheet` only for Excel."
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"no such file: {str(path)!r}")
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         raise ValueError(f"cannot read {path.name!r}: the extension must be one of {sorted(READERS)}")
+    if not path.is_file():
+        raise ValueError(f"no such file: {str(path)!r}")
     if sheet is not None and kind != "excel":
         raise ValueError(f"--sheet applies to Excel files only, not to {path.name!r}")
     if kind == "csv":
