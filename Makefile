@@ -47,7 +47,7 @@ publish: setup
 	$(BIN)/dose-response report --out $(OUT) --publish results
 
 # Execute the notebooks in place so that they are read with their outputs; nbdev_clean strips the noise.
-NOTEBOOKS := index 00_data 01_model 02_inference 03_diagnostics 04_compare 05_run 06_sweep 07_cli 08_robustness 09_real_data
+NOTEBOOKS := index 00_data 01_model 02_inference 03_diagnostics 04_compare 05_run 06_sweep 07_cli 08_robustness 09_real_data 10_analysis
 notebooks: setup
 	cd nbs && for nb in $(NOTEBOOKS); do ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb.ipynb || exit 1; done
 	$(BIN)/nbdev_clean

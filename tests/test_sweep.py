@@ -12,7 +12,7 @@ import pytest
 
 from dose_response.sweep import SIZES, Size, conclusion, markdown_table, parse_sizes, sweep_table
 
-TINY = ["--custom", "a:5:5:2", "--custom", "b:6:5:1", "--custom", "bad:4:5:1",
+TINY = ["--custom", "a:5:5:2", "--custom", "b:5:5:1", "--custom", "bad:4:5:1",
         "--draws", "100", "--tune", "100", "--advi-n", "2000"]
 FIT_KEYS = {"wall_s", "compile_s", "converged", "coverage_90", "coverage_90_by_param", "settings"}
 NUTS_KEYS = FIT_KEYS | {"tune_s", "sample_s", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences"}
@@ -86,17 +86,17 @@ def test_interrupt_keeps_finished_size(swept):
 def test_resume_skips_finished_sizes(swept):
     assert "a (5 groups x 5 x 2 = 50 obs): skipped" in swept["log"], swept["log"]
     assert (swept["out"] / "a" / "metrics.json").stat().st_mtime == swept["a_mtime"]
-    assert "b (6 groups x 5 x 1 = 30 obs): ok" in swept["log"]
+    assert "b (5 groups x 5 x 1 = 25 obs): ok" in swept["log"]
 
 
 def test_two_sizes_end_to_end_with_schema_and_files(swept):
     out = swept["out"]
-    check_schema(json.loads((out / "b" / "metrics.json").read_text()), "b", 30, 6)
+    check_schema(json.loads((out / "b" / "metrics.json").read_text()), "b", 25, 5)
     for f in ("run.ipynb", "data.csv", "nuts.nc", "advi.nc", "groups_nuts.csv", "groups_advi.csv", "metrics.json",
               "agreement.png", "recovery_nuts.png"):
         assert (out / "b" / f).exists(), f
     groups = pd.read_csv(out / "b" / "groups_nuts.csv")
-    assert len(groups) == 6 and "p_ic50_above_range" in groups
+    assert len(groups) == 5 and "p_ic50_above_range" in groups
 
 
 def test_failed_size_is_recorded_and_others_survive(swept):
