@@ -16,7 +16,7 @@ __all__ = ['ANALYSIS_TEMPLATE', 'main', 'fit_command']
 
 # %% ../nbs/07_cli.ipynb #cell-005
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from dose_response import __version__
     p = argparse.ArgumentParser(prog="dose-response", description="Bayesian hierarchical dose-response: the NUTS vs "
                                 "ADVI sweep over dataset sizes, and its report")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -99,7 +99,7 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
     import time
     from pathlib import Path
 
-    from .analysis import load_screen
+    from dose_response.analysis import load_screen
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -117,8 +117,8 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
     import papermill
     from nbconvert import HTMLExporter
     import nbformat
-    from .inference import fit, save
-    from .sweep import template_path
+    from dose_response.inference import fit, save
+    from dose_response.sweep import template_path
     echo(f"[fit] {df.group.nunique()} group(s), {len(df)} observations; fitting with {args.method} "
          f"(seed {args.seed}) at {time.strftime('%H:%M:%S')}")
     idata = fit(df, method=args.method, seed=args.seed, progressbar=True)
