@@ -33,7 +33,7 @@ export: setup
 	  echo "nbdev_clean changed nbs/: run it and commit"; git status --porcelain -- nbs; exit 1; fi
 
 test: setup export
-	$(BIN)/nbdev_test --n_workers 1
+	$(BIN)/nbdev_test --n_workers 2
 	$(BIN)/python -m pytest -q tests
 
 sweep: setup
