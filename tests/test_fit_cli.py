@@ -41,11 +41,12 @@ def check_outputs(out: Path, groups: set, rc: int, r):
 
 
 def test_fit_a_drc_screen_with_shared_controls(tmp_path):
-    "drc's methionine: two products sharing one zero-dose control level, rising curves."
-    out = tmp_path / "methionine"
-    r = fit_cli(repo_root() / "data" / "methionine.csv", "--group", "product", "--concentration", "dose",
-                "--response", "gain", "--controls", "control", "--out", out)
-    check_outputs(out, {"DLM", "MHA"}, r.returncode, r)
+    "drc's acidiq: seven treatments sharing one control level (pct = 999), given as the CLI receives it (text)."
+    out = tmp_path / "acidiq"
+    r = fit_cli(repo_root() / "data" / "acidiq.csv", "--group", "pct", "--concentration", "dose", "--response", "rgr",
+                "--controls", "999", "--out", out)
+    groups = set(pd.read_csv(repo_root() / "data" / "acidiq.csv").pct.unique()) - {999}
+    check_outputs(out, groups, r.returncode, r)
 
 
 def test_fit_a_screen_with_ragged_doses_and_both_directions(tmp_path):

@@ -32,6 +32,16 @@ def sweep(out, sizes, *extra, **popen):
                             preexec_fn=_default_sigint, **popen)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _fingerprint() -> dict:
+    "Content hashes of README.md and every file under results/."
+    import hashlib
+    files = [ROOT / "README.md", *sorted(p for p in (ROOT / "results").rglob("*") if p.is_file())]
+    return {str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
 def check_schema(m, size, n_obs, n_groups):
     assert m["status"] == "ok" and m["size"] == size and m["n_obs"] == n_obs and m["n_groups"] == n_groups
     assert m["seed"] == 0 and {"pymc", "nutpie", "arviz"} <= set(m["versions"])
@@ -68,11 +78,12 @@ def swept(tmp_path_factory):
     a_mtime = (out / "a" / "metrics.json").stat().st_mtime
     b_after_interrupt = (out / "b" / "metrics.json").exists()
     (out / "bad" / "data.csv").mkdir(parents=True)   # the notebook cannot write its data there: this size fails
-    publish = out.parent / "published"
+    publish = ROOT / "results"                         # asked to publish to the repository: a partial sweep must not
+    before = _fingerprint()
     second = sweep(out, "a,b,bad", "--resume", "--publish", str(publish))
     second_log, _ = second.communicate(timeout=900)
     return dict(out=out, first_log=first_log, first_rc=first.returncode, a_mtime=a_mtime, b_after_interrupt=b_after_interrupt,
-                log=second_log, rc=second.returncode, publish=publish)
+                log=second_log, rc=second.returncode, published_before=before, published_after=_fingerprint())
 
 
 def test_interrupt_keeps_finished_size(swept):
@@ -153,8 +164,9 @@ def test_markdown_table_and_conclusion_from_metrics():
 
 def test_a_partial_sweep_does_not_publish(swept):
     "Only the full sweep publishes; a few sizes write only to --out (and `make sweep SIZES=xs` passes no --publish)."
-    assert "not publishing: only the full sweep" in swept["log"] and not swept["publish"].exists()
-    root = Path(__file__).resolve().parents[1]
+    assert "not publishing: only the full sweep" in swept["log"]
+    assert swept["published_after"] == swept["published_before"]        # results/ and README.md untouched
+    root = ROOT
     dry = subprocess.run(["make", "-n", "sweep", "SIZES=xs"], cwd=root, capture_output=True, text=True).stdout
     assert "--sizes xs" in dry and "--publish" not in dry
     full = subprocess.run(["make", "-n", "sweep"], cwd=root, capture_output=True, text=True).stdout
