@@ -25,9 +25,9 @@ from scipy import stats
 from .model import GROUP_PARAMS, build_model, log
 
 # %% auto #0
-__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'FULLRANK_MAX_BYTES', 'versions', 'fit_info',
-           'funnel', 'check_nuts_args', 'fit_nuts', 'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save',
-           'load']
+__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'FULLRANK_MAX_BYTES', 'versions',
+           'fit_info', 'funnel', 'compile_nutpie', 'check_nuts_args', 'fit_nuts', 'ELBOConvergence', 'fit_advi',
+           'fit_pathfinder', 'fit', 'save', 'load']
 
 # %% ../nbs/02_inference.ipynb #cell-005
 _MODEL_OPTIONS = set(inspect.signature(build_model).parameters) - {"df"}
@@ -183,19 +183,28 @@ def _attempts(run, first: dict, chains: int, retry: bool):
         if "noncentered" in nxt:
             attempt["noncentered"] = nxt["noncentered"]
 
+# numba code for nutpie: IEEE arithmetic (no fastmath) and PyTensor's on-disk cache. With fastmath, code loaded from
+# the cache rounded differently from a fresh compile, so the same seed drew different chains on a cold and a warm
+# cache; without it the two agree, a machine that has fitted before skips most of the compile, and the CPU's
+# freedom to reorder arithmetic (one reason a seed-fixed fit differed between an Intel and an AMD machine) is gone.
+NUMBA_FLAGS = {"numba__fastmath": False, "numba__cache": True}
+
+def compile_nutpie(model: pm.Model):
+    "Compile a model for nutpie with `NUMBA_FLAGS` (same seed, same draws, whether the cache was cold or warm)."
+    import nutpie
+    import pytensor
+    with pytensor.config.change_flags(**NUMBA_FLAGS):
+        return nutpie.compile_pymc_model(model)
+
 def _nutpie(model, chains, seed, progressbar, kw, first, retry):
     "Compile, sample, and sample again (recompiling only for a rebuilt model) while `_next_attempt` finds a fault."
     import nutpie
-    import pytensor
     timing, compiled = {"compile": 0.0, "tune": 0.0, "sample": 0.0}, {}
 
     def run(a):
         if id(a["model"]) not in compiled:
-            # numba code loaded from PyTensor's disk cache rounds differently (fastmath) from a fresh compile, so the
-            # same seed gave different draws on a cold and a warm cache; compiling afresh keeps seed -> numbers fixed.
             t0 = time.perf_counter()
-            with pytensor.config.change_flags(numba__cache=False):
-                compiled[id(a["model"])] = nutpie.compile_pymc_model(a["model"])
+            compiled[id(a["model"])] = compile_nutpie(a["model"])
             timing["compile"] += time.perf_counter() - t0
         t1 = time.perf_counter()
         idata = nutpie.sample(compiled[id(a["model"])], draws=a["draws"], tune=a["tune"], chains=chains, seed=seed,

@@ -250,7 +250,10 @@ def _normal_grid(data: DoseData, sigma, grid: dict[str, np.ndarray], theta: dict
     "The exact Normal log-likelihood of all observations from the cell grid: one Potential, no gathers."
     col = lambda v: v[:, None]
     mu = _four_pl_x(grid["x"], grid["zero"], col(theta["log10_ic50"]), col(theta["e0"]), col(theta["einf"]), col(hill))
-    ss = pt.sum(grid["n"] * (grid["ybar"] - mu) ** 2) + data.cell_ss.sum()
+    # the responses enter as data, not constants: a compiled model can be given new responses of the same design
+    ybar = pm.Data("cell_mean", grid["ybar"])
+    within = pm.Data("within_cell_ss", data.cell_ss.sum())
+    ss = pt.sum(grid["n"] * (ybar - mu) ** 2) + within
     pm.Potential("response", -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - ss / (2 * sigma**2))
 
 def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of):
