@@ -13,21 +13,21 @@ import numpy as np
 import pandas as pd
 
 from .inference import fit_info
+from .model import CURVE_PARAMS
+from .diagnostics import central_interval, group_draws
 
 # %% auto #0
-__all__ = ['PARAMS', 'per_group_comparison', 'compare_fits', 'plot_agreement', 'plot_coverage', 'describe']
+__all__ = ['per_group_comparison', 'compare_fits', 'plot_agreement', 'plot_coverage', 'describe']
 
 # %% ../nbs/04_compare.ipynb #cell-005
-PARAMS = ("log10_ic50", "top", "bottom", "hill")
-
 def _moments(idata: az.InferenceData, p: str, prob: float) -> pd.DataFrame:
-    x = idata.posterior[p].stack(sample=("chain", "draw")).transpose("sample", "group").values
-    lo, hi = np.quantile(x, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+    x = group_draws(idata, p)
+    lo, hi = central_interval(x, prob)
     return pd.DataFrame({"mean": x.mean(0), "sd": x.std(0, ddof=1), "lo": lo, "hi": hi},
                         index=pd.Index(idata.posterior.group.values, name="group"))
 
 def per_group_comparison(reference: az.InferenceData, candidate: az.InferenceData, truth: pd.DataFrame | None = None,
-                         params: Sequence[str] = PARAMS, prob: float = 0.9) -> pd.DataFrame:
+                         params: Sequence[str] = CURVE_PARAMS, prob: float = 0.9) -> pd.DataFrame:
     "Long table, one row per (group, parameter): means, SDs, mean shift, SD ratio, interval overlap, coverage."
     rows = []
     for p in params:
@@ -49,8 +49,8 @@ def per_group_comparison(reference: az.InferenceData, candidate: az.InferenceDat
 # %% ../nbs/04_compare.ipynb #cell-006
 def _ess_per_s(idata: az.InferenceData) -> float:
     "Smallest bulk ESS over the group parameters, per second of wall time (compile included)."
-    ess = az.ess(idata.posterior[list(PARAMS)], method="bulk")
-    return float(min(float(ess[p].min()) for p in PARAMS)) / float(fit_info(idata)["wall_s"])
+    ess = az.ess(idata.posterior[list(CURVE_PARAMS)], method="bulk")
+    return float(min(float(ess[p].min()) for p in CURVE_PARAMS)) / float(fit_info(idata)["wall_s"])
 
 def compare_fits(reference: az.InferenceData, candidate: az.InferenceData, truth: pd.DataFrame | None = None,
                  prob: float = 0.9) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -71,7 +71,7 @@ def compare_fits(reference: az.InferenceData, candidate: az.InferenceData, truth
     return metrics, t
 
 # %% ../nbs/04_compare.ipynb #cell-013
-def plot_agreement(table: pd.DataFrame, params: Sequence[str] = PARAMS, labels: tuple[str, str] = ("NUTS", "ADVI")) -> plt.Figure:
+def plot_agreement(table: pd.DataFrame, params: Sequence[str] = CURVE_PARAMS, labels: tuple[str, str] = ("NUTS", "ADVI")) -> plt.Figure:
     "Candidate vs reference posterior means (top row) and SDs (bottom row), per parameter, with identity lines."
     fig, axes = plt.subplots(2, len(params), figsize=(3.2 * len(params), 6.2))
     for j, p in enumerate(params):

@@ -17,17 +17,14 @@ from scipy.optimize import curve_fit
 
 from .data import four_pl_np, sample_groups, validate
 from .inference import fit_info
+from .model import CURVE_PARAMS, GROUP_VARS, POPULATION_PARAMS
 
 # %% auto #0
-__all__ = ['POPULATION', 'GROUP_VARS', 'Diagnostics', 'convergence_table', 'diagnose', 'summarize_groups', 'p_more_potent',
+__all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'summarize_groups', 'p_more_potent',
            'rank_potency', 'coverage', 'plot_trace', 'plot_energy', 'plot_elbo', 'plot_forest', 'fit_ls',
            'plot_shrinkage', 'curve_band', 'plot_ppc', 'plot_recovery']
 
 # %% ../nbs/03_diagnostics.ipynb #cell-007
-POPULATION = ("log10_ic50_mu", "log10_ic50_sigma", "e0_mu", "e0_sigma", "einf_mu", "einf_sigma",
-              "log_hill_mu", "log_hill_sigma", "sigma", "nu")
-GROUP_VARS = ("log10_ic50", "ic50", "e0", "einf", "top", "bottom", "hill")
-
 @dataclass
 class Diagnostics:
     "Whether a fit can be trusted, the numbers behind the verdict, and the reasons when it cannot."
@@ -171,8 +168,17 @@ def diagnose(
     return d
 
 # %% ../nbs/03_diagnostics.ipynb #cell-017
-def _q(x: np.ndarray, q: float) -> np.ndarray:
-    return np.quantile(x, q, axis=0)
+def group_draws(idata: az.InferenceData, var: str, groups: Sequence | None = None) -> np.ndarray:
+    "Draws of a per-group variable as (samples, groups), chains pooled; `groups` picks and orders the groups."
+    x = idata.posterior[var]
+    if groups is not None:
+        x = x.sel(group=list(groups))
+    return x.stack(sample=("chain", "draw")).transpose("sample", "group").values
+
+def central_interval(x: np.ndarray, prob: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    "The equal-tailed `prob` interval along the first axis. Every interval this package reports is one of these."
+    lo, hi = np.quantile(x, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+    return lo, hi
 
 def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, prob: float = 0.9) -> pd.DataFrame:
     "One row per group: posterior median and `prob` interval of each curve parameter, out-of-range probabilities, shrinkage."
@@ -180,10 +186,10 @@ def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, pr
     groups = post["group"].values
     lo, hi = (1 - prob) / 2, (1 + prob) / 2
     out = pd.DataFrame(index=pd.Index(groups, name="group"))
-    draws = {v: post[v].stack(sample=("chain", "draw")).transpose("sample", "group").values for v in GROUP_VARS}
+    draws = {v: group_draws(idata, v) for v in GROUP_VARS}
     for v in GROUP_VARS:
-        out[f"{v}_median"], out[f"{v}_q{lo * 100:02.0f}"], out[f"{v}_q{hi * 100:02.0f}"] = \
-            _q(draws[v], 0.5), _q(draws[v], lo), _q(draws[v], hi)
+        out[f"{v}_median"] = np.median(draws[v], axis=0)
+        out[f"{v}_q{lo * 100:02.0f}"], out[f"{v}_q{hi * 100:02.0f}"] = central_interval(draws[v], prob)
     if df is not None:
         tidy = validate(df)
         tested = tidy[tidy.concentration > 0].groupby("group")["concentration"].agg(["min", "max"]).reindex(groups)
@@ -204,8 +210,7 @@ def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, pr
 # %% ../nbs/03_diagnostics.ipynb #new-f34175a8
 def _log10_ic50_draws(idata: az.InferenceData) -> tuple[np.ndarray, np.ndarray]:
     "Group labels and log10 IC50 draws (samples x groups)."
-    x = idata.posterior["log10_ic50"]
-    return x["group"].values, x.stack(sample=("chain", "draw")).transpose("sample", "group").values
+    return idata.posterior["group"].values, group_draws(idata, "log10_ic50")
 
 def p_more_potent(idata: az.InferenceData, a, b) -> float:
     "Posterior probability that group `a` is more potent than group `b` (its IC50 is lower)."
@@ -234,20 +239,19 @@ def rank_potency(idata: az.InferenceData, prob: float = 0.9) -> pd.DataFrame:
 
 # %% ../nbs/03_diagnostics.ipynb #cell-022
 def coverage(idata: az.InferenceData, truth: pd.DataFrame, prob: float = 0.9,
-             params: Sequence[str] = ("log10_ic50", "top", "bottom", "hill")) -> dict[str, float]:
+             params: Sequence[str] = CURVE_PARAMS) -> dict[str, float]:
     "Fraction of groups whose central `prob` interval contains the true value, per parameter."
     post = idata.posterior
     out = {}
     for p in params:
-        x = post[p].stack(sample=("chain", "draw")).transpose("sample", "group").values
+        lo, hi = central_interval(group_draws(idata, p), prob)
         t = truth.loc[post["group"].values, p].to_numpy()
-        lo, hi = np.quantile(x, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
         out[p] = float(np.mean((lo <= t) & (t <= hi)))
     return out
 
 # %% ../nbs/03_diagnostics.ipynb #cell-025
 def _population(idata) -> list[str]:
-    return [v for v in POPULATION if v in idata.posterior]
+    return [v for v in POPULATION_PARAMS if v in idata.posterior]
 
 def plot_trace(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> plt.Figure:
     "Trace and rank plots of the population parameters."
@@ -286,15 +290,24 @@ def plot_elbo(idata: az.InferenceData, window: int | None = None) -> plt.Figure:
 
 # %% ../nbs/03_diagnostics.ipynb #cell-034
 def plot_forest(idatas: az.InferenceData | dict[str, az.InferenceData], groups: Sequence | None = None,
-                max_groups: int = 30, var_name: str = "log10_ic50") -> plt.Figure:
-    "Forest plot of one group parameter for a sample of groups, for one fit or several (a dict name -> fit)."
+                max_groups: int = 30, var_name: str = "log10_ic50", prob: float = 0.9) -> plt.Figure:
+    "Median and central `prob` interval of one group parameter for a sample of groups, one colour per fit (dict name -> fit)."
     idatas = idatas if isinstance(idatas, dict) else {"fit": idatas}
     first = next(iter(idatas.values()))
     groups = list(groups) if groups is not None else sample_groups(first.posterior.group.values, max_groups)
-    axes = az.plot_forest([i.posterior.sel(group=groups) for i in idatas.values()], model_names=list(idatas),
-                          var_names=[var_name], combined=True, hdi_prob=0.9,
-                          figsize=(6, 1 + 0.25 * len(groups) * max(1, len(idatas) / 1.5)))
-    return axes.ravel()[0].figure
+    fig, ax = plt.subplots(figsize=(6, 1 + 0.25 * len(groups) * max(1, len(idatas) / 1.5)))
+    for j, (name, idata) in enumerate(idatas.items()):
+        x = group_draws(idata, var_name, groups)
+        (lo, hi), med = central_interval(x, prob), np.median(x, axis=0)
+        y = np.arange(len(groups)) + 0.25 * (j - (len(idatas) - 1) / 2)
+        ax.errorbar(med, y, xerr=[med - lo, hi - med], fmt="o", ms=3, lw=1, color=f"C{j}", label=name)
+    ax.set_yticks(np.arange(len(groups)), [str(g) for g in groups])
+    ax.invert_yaxis()
+    ax.set(xlabel=f"{var_name}: median and {prob:.0%} central interval", ylabel="group")
+    if len(idatas) > 1:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/03_diagnostics.ipynb #cell-037
 def fit_ls(df: pd.DataFrame) -> pd.DataFrame:
@@ -354,7 +367,7 @@ def curve_band(idata: az.InferenceData, group, grid: np.ndarray, prob: float = 0
     p = idata.posterior.sel(group=group)
     s = {k: p[k].values.reshape(-1, 1) for k in ("log10_ic50", "e0", "einf", "hill")}
     y = four_pl_np(grid[None, :], s["log10_ic50"], s["e0"], s["einf"], s["hill"])   # Emax form: e0 at zero dose
-    lo, mid, hi = np.quantile(y, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
+    (lo, hi), mid = central_interval(y, prob), np.median(y, axis=0)
     return pd.DataFrame({"concentration": grid, "median": mid, "lo": lo, "hi": hi})
 
 def plot_ppc(idata: az.InferenceData, df: pd.DataFrame, groups: Sequence | None = None, max_groups: int = 12,
@@ -374,14 +387,14 @@ def plot_ppc(idata: az.InferenceData, df: pd.DataFrame, groups: Sequence | None 
 
 # %% ../nbs/03_diagnostics.ipynb #cell-044
 def plot_recovery(idata: az.InferenceData, truth: pd.DataFrame, prob: float = 0.9,
-                  params: Sequence[str] = ("log10_ic50", "top", "bottom", "hill"), max_groups: int = 300) -> plt.Figure:
+                  params: Sequence[str] = CURVE_PARAMS, max_groups: int = 300) -> plt.Figure:
     "True vs estimated group parameters with central `prob` intervals; coverage in each title."
     groups = sample_groups(idata.posterior.group.values, max_groups)
     cov = coverage(idata, truth, prob, params)
     fig, axes = plt.subplots(1, len(params), figsize=(3.3 * len(params), 3.2))
     for ax, p in zip(np.atleast_1d(axes), params):
-        x = idata.posterior[p].sel(group=groups).stack(sample=("chain", "draw")).transpose("sample", "group").values
-        lo, med, hi = np.quantile(x, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
+        x = group_draws(idata, p, groups)
+        (lo, hi), med = central_interval(x, prob), np.median(x, axis=0)
         t = truth.loc[groups, p].to_numpy()
         ax.errorbar(t, med, yerr=[med - lo, hi - med], fmt="o", ms=3, lw=0.8, alpha=0.7)
         lims = [min(t.min(), lo.min()), max(t.max(), hi.max())]

@@ -24,10 +24,11 @@ from .data import LN10, check_design, four_pl_np, safe_log10, validate
 log = logging.getLogger("dose_response")
 
 # %% auto #0
-__all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales',
-           'default_priors', 'GroupFits', 'ls_group_fits', 'informed_groups', 'parameterization_forms',
-           'choose_parameterization', 'describe_parameterization', 'cell_grid', 'initial_values', 'ModelSpec',
-           'build_model', 'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
+__all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'POPULATION_PARAMS', 'GROUP_VARS', 'CURVE_PARAMS',
+           'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales', 'default_priors', 'GroupFits', 'ls_group_fits',
+           'informed_groups', 'parameterization_forms', 'choose_parameterization', 'describe_parameterization',
+           'cell_grid', 'initial_values', 'ModelSpec', 'build_model', 'plot_model_graph', 'random_points',
+           'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -135,7 +136,12 @@ def _check_option(name: str, value: str, allowed: tuple) -> None:
 
 POOLING_MIN_GROUPS = 6  # groups needed before "auto" pools them through a population
 CENTER_RATIO = 1.0      # a group pins a parameter when its standard error is below this share of the population SD
-GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")
+GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")   # the model's free parameters of each group
+# the one home of the other names: population-level parameters and noise, what a fit reports per group, and the
+# four 4PL parameters that drc reports (compared between fits and against a simulation's truth)
+POPULATION_PARAMS = tuple(f"{p}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "nu")
+GROUP_VARS = ("log10_ic50", "ic50", "e0", "einf", "top", "bottom", "hill")
+CURVE_PARAMS = ("log10_ic50", "top", "bottom", "hill")
 
 def _curve_and_jacobian(p: np.ndarray, x: np.ndarray, zero: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "The Emax-form curve at `p = (log10_ic50, e0, einf, log_hill)` and its Jacobian (cells x 4)."

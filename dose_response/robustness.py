@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .data import four_pl_np
-from .diagnostics import diagnose
+from .diagnostics import central_interval, diagnose, group_draws
 from .inference import fit_info, fit_nuts
 
 # %% auto #0
@@ -75,8 +75,7 @@ def _interval_hits(idata: az.InferenceData, truth: pd.DataFrame, var: str, group
     "Share of `groups` whose central `prob` interval of `var` contains the true value."
     if len(groups) == 0:
         return np.nan
-    x = idata.posterior[var].sel(group=list(groups)).stack(sample=("chain", "draw")).transpose("sample", "group").values
-    lo, hi = np.quantile(x, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
+    lo, hi = central_interval(group_draws(idata, var, groups), prob)
     t = truth.loc[list(groups), var].to_numpy()
     return float(np.mean((lo <= t) & (t <= hi)))
 
