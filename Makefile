@@ -47,13 +47,15 @@ publish: setup
 	$(BIN)/dose-response report --out $(OUT) --publish results
 
 # Execute the notebooks in place so that they are read with their outputs; nbdev_clean strips the noise.
-NOTEBOOKS := index 00_data 01_model 02_inference 03_diagnostics 04_compare 05_run 06_sweep 07_cli 08_robustness 09_real_data 10_analysis
+NOTEBOOKS := index 00_data 01_model 02_inference 03_diagnostics 04_compare 05_run 06_sweep 07_cli 08_robustness 09_real_data 10_analysis 11_calibration 12_checks 13_performance
 notebooks: setup
 	cd nbs && for nb in $(NOTEBOOKS); do ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb.ipynb || exit 1; done
 	$(BIN)/nbdev_clean
 
+# `make bench` measures one size in one process (default: full) and writes bench/$(BENCH_SIZE).json
+BENCH_SIZE ?= full
 bench: setup
-	$(BIN)/python bench/logp_bench.py
+	$(BIN)/dose-response bench --size $(BENCH_SIZE) --out bench/$(BENCH_SIZE).json
 
 clean-venv:
 	rm -rf $(VENV)

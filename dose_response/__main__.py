@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dose-response", description="Bayesian hierarchical dose-response: the NUTS vs "
                                 "ADVI sweep over dataset sizes, and its report")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{fit,sweep,report}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{fit,sweep,report,bench}")
     s = sub.add_parser("sweep", help="fit every dataset size with NUTS and ADVI (one notebook each), then the report",
                        description="Run the one-size notebook (nbs/05_run.ipynb) for each size, then the report.")
     s.add_argument("--sizes", default=",".join(SIZES),
@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--publish", default=None, metavar="DIR",
                    help="copy the report, figures and table to DIR; when DIR is the repository's results/, also "
                         "rewrite the README's sweep table and conclusion")
+    b = sub.add_parser("bench", help="measure gradients, NUTS, ADVI and structured VI on one simulated size",
+                       description="Simulate one screen of a sweep size and measure, in one process: the naive and fast "
+                       "gradient, the NUTS fit (compile / warm-up / sampling, convergence, coverage, peak memory), ADVI "
+                       "and the structured variational options. Writes a JSON file.")
+    b.add_argument("--size", required=True, help=f"a sweep size from {list(SIZES)} or a --custom one")
+    b.add_argument("--custom", action="append", default=[], metavar="NAME:GROUPS:DOSES:REPLICATES",
+                   help="define a custom size (repeatable)")
+    b.add_argument("--out", required=True, help="the JSON file to write (e.g. bench/full.json)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the simulated data and of the fits (default: 0)")
+    b.add_argument("--vi", default="fullrank_advi,pathfinder",
+                   help="comma-separated structured variational options to measure ('' for none)")
     return p
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,6 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "fit":
         return fit_command(args, echo)
     try:
+        if args.command == "bench":
+            from dose_response.bench import bench_command
+            parse_sizes(args.size, args.custom)       # refuse an unknown size before any work
+            if args.seed < 0:
+                raise ValueError(f"--seed must be at least 0, got {args.seed}")
+            bench_command(args.size, args.out, args.custom, seed=args.seed,
+                          vi=[v.strip() for v in args.vi.split(",") if v.strip()])
+            return 0
         if args.command == "report":
             build_report(args.out, publish=args.publish, echo=echo)
             return 0

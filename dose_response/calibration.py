@@ -23,11 +23,11 @@ from scipy import stats
 
 from .data import four_pl_np, log_spaced
 from .inference import compile_nutpie, fit_advi
-from .model import GROUP_PARAMS, Scales, build_model, default_priors, log
+from .model import GROUP_PARAMS, POPULATION_PARAMS, Scales, build_model, default_priors, log
 
 # %% auto #0
-__all__ = ['POPULATION', 'QUANTITIES', 'SBCDesign', 'sbc_priors', 'draw_truths', 'simulate_truth', 'nutpie_refitter', 'thinned',
-           'ranks_of', 'rank_uniformity', 'SBCResult', 'sbc', 'plot_sbc']
+__all__ = ['QUANTITIES', 'SBCDesign', 'sbc_priors', 'draw_truths', 'simulate_truth', 'nutpie_refitter', 'thinned', 'ranks_of',
+           'rank_uniformity', 'SBCResult', 'sbc', 'plot_sbc']
 
 # %% ../nbs/11_calibration.ipynb #cell-005
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ def sbc_priors(design: SBCDesign) -> dict[str, Any]:
     return default_priors(Scales(lo, hi, x_lo, x_hi, resp_start=hi, resp_end=lo))
 
 # %% ../nbs/11_calibration.ipynb #cell-008
-POPULATION = tuple(f"{p}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma",)
-QUANTITIES = GROUP_PARAMS + POPULATION   # what SBC ranks: group-level parameters (every group) and population ones
+# what SBC ranks: the group-level parameters of every group, the population ones and the noise SD (Normal likelihood)
+QUANTITIES = GROUP_PARAMS + tuple(p for p in POPULATION_PARAMS if p != "nu")
 
 def draw_truths(model: pm.Model, n: int, seed: int) -> list[dict[str, np.ndarray]]:
     "`n` draws of every ranked quantity from the model's prior."
@@ -124,8 +124,11 @@ def _in_band(ranks: np.ndarray, n_ranks: int, prob: float) -> bool:
     ecdf = (ranks[:, None] <= points[None, :-1]).mean(axis=0)
     return bool(np.all((ecdf >= lower) & (ecdf <= upper)))
 
-def rank_uniformity(ranks: pd.DataFrame, n_ranks: int = 99, bins: int = 10, prob: float = 0.99) -> pd.DataFrame:
+def rank_uniformity(ranks: pd.DataFrame, n_ranks: int = 99, bins: int = 10, prob: float = 0.99,
+                    pooled: bool = False) -> pd.DataFrame:
     "Per quantity: number of ranks, χ² p-value over `bins` bins, ECDF inside the simultaneous band, tails and bias."
+    if not pooled:   # one rank per simulation: the population quantities, and the first group's parameters
+        ranks = ranks[ranks["group"] <= 0]
     rows = []
     for q, r in ranks.groupby("quantity", sort=False)["rank"]:
         r = r.to_numpy()
@@ -181,7 +184,7 @@ def sbc(
     seed: int = 0,
     n_ranks: int = 99,                             # posterior draws each truth is ranked among
     parameterization: str = "noncentered",
-    draws: int = 500, tune: int = 500, chains: int = 2, target_accept: float = 0.95,   # NUTS
+    draws: int = 1000, tune: int = 1000, chains: int = 2, target_accept: float = 0.95,   # NUTS
     advi_kw: dict | None = None,                   # fit_advi options (ADVI)
     progress: bool = False,                        # print one line per fit
 ) -> SBCResult:
@@ -193,8 +196,10 @@ def sbc(
     if method == "nuts" and chains * draws < n_ranks:
         raise ValueError(f"{chains} chains x {draws} draws cannot be thinned to n_ranks={n_ranks}")
     priors = sbc_priors(design)
-    level = log.level
-    log.setLevel(logging.ERROR)    # every simulated screen would log what build_model picked
+    loggers = [log, logging.getLogger("pymc")]   # every simulated screen would log what build_model picked, and
+    levels = [lg.level for lg in loggers]         # every ADVI fit where it stopped
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
     try:
         if method == "nuts":
             template, fit = _nuts_fits(design, priors, parameterization, draws, tune, chains, target_accept)
@@ -212,7 +217,8 @@ def sbc(
             if progress:
                 print(f"{method} {i + 1}/{n_sims}: " + ", ".join(f"{k} {v:.3g}" for k, v in fits[-1].items() if k != "sim"))
     finally:
-        log.setLevel(level)
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
     settings = dict(seed=seed, parameterization=parameterization, priors=priors,
                     **(dict(draws=draws, tune=tune, chains=chains, target_accept=target_accept) if method == "nuts"
                        else dict(advi_kw or {})))
@@ -230,8 +236,9 @@ def plot_sbc(results: SBCResult | dict[str, SBCResult], quantities: tuple[str, .
         for k, (label, res) in enumerate(results.items()):
             r = res.ranks.loc[res.ranks.quantity == q, "rank"].to_numpy()
             u = (r + 0.5) / (res.n_ranks + 1)
-            az.plot_ecdf(u, cdf=stats.uniform(0, 1).cdf, difference=True, confidence_bands=k == 0, ci_prob=prob,
-                         ax=ax, plot_kwargs={"color": f"C{k}", "label": label}, fill_kwargs={"alpha": 0.15})
+            az.plot_ecdf(u, eval_points=np.linspace(0, 1, 101), cdf=stats.uniform(0, 1).cdf, difference=True,
+                         confidence_bands=k == 0, ci_prob=prob, rvs=stats.uniform(0, 1).rvs, random_state=0, ax=ax,
+                         plot_kwargs={"color": f"C{k}", "label": label}, fill_kwargs={"alpha": 0.15})
         ax.set_title(q + (" (all groups)" if q in GROUP_PARAMS else ""), fontsize=9)
         ax.axhline(0, color="0.5", lw=0.5)
     for ax in axes.flat[len(quantities):]:

@@ -20,3 +20,11 @@ def test_template_has_tagged_parameters_cell(name, must_have):
 def test_settings_keep_tags_and_skip_slow_cells():
     text = (NBS.parent / "settings.ini").read_text()
     assert "allowed_cell_metadata_keys = tags" in text and "tst_flags = slow" in text
+
+
+@pytest.mark.parametrize("name", ["11_calibration.ipynb", "12_checks.ipynb"])
+def test_notebooks_with_slow_results_are_stored_executed(name):
+    "The slow cells (skipped by nbdev_test) hold the results the README quotes: they must be kept executed."
+    nb = nbformat.read(NBS / name, as_version=4)
+    slow = [c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("#| slow")]
+    assert slow and all(c.get("outputs") for c in slow), [c.source[:60] for c in slow if not c.get("outputs")]

@@ -1,0 +1,36 @@
+"""`dose-response bench`: refuses bad arguments before any work, and on a tiny custom size writes the JSON the
+performance issue asks for (fields, targets, the command that made it)."""
+import json
+
+import pytest
+
+from dose_response.__main__ import main
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--size", "nope"], "unknown size"),
+    (["--size", "xs", "--seed", "-1"], "--seed must be at least 0"),
+    (["--size", "xs", "--vi", "laplace"], "unknown variational"),
+])
+def test_bench_refuses_bad_arguments(argv, message, tmp_path, capsys):
+    assert main(["bench", *argv, "--out", str(tmp_path / "b.json")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_bench_writes_every_figure(tmp_path, capsys):
+    out = tmp_path / "tiny.json"
+    assert main(["bench", "--custom", "tiny:6:5:2", "--size", "tiny", "--out", str(out), "--vi", "fullrank_advi"]) == 0
+    r = json.loads(out.read_text())
+    assert (r["n_obs"], r["n_groups"], r["size"]) == (60, 6, "tiny")
+    assert r["grad_ms_naive"] > 0 and r["grad_ms_fast"] > 0 and r["grad_speedup"] == pytest.approx(
+        r["grad_ms_naive"] / r["grad_ms_fast"])
+    nuts = r["nuts"]
+    assert nuts["wall_s"] == pytest.approx(nuts["compile_s"] + nuts["tune_s"] + nuts["sample_s"], rel=1e-6)
+    assert {"converged", "max_rhat", "min_ess_bulk", "divergences", "coverage_90", "peak_mib"} <= set(nuts)
+    assert {"wall_s", "converged", "sd_ratio_median", "mean_z_median", "coverage_90", "peak_mib"} <= set(r["advi"])
+    assert r["vi_best"]["method"] == "fullrank_advi" and r["machine"]["cores"] >= 1 and "pymc" in r["versions"]
+    assert r["command"].startswith("dose-response bench --size tiny --custom tiny:6:5:2")
+    assert any("cheaper than naive" in t["target"] for t in r["targets"])
+    printed = capsys.readouterr().out
+    assert "NUTS:" in printed and "written to" in printed
