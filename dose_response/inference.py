@@ -147,12 +147,18 @@ def _noncentre(model: pm.Model, params: list[str]) -> pm.Model:
     forms = dict(asked) if isinstance(asked, dict) else {p: asked for p in GROUP_PARAMS}
     return build_model(model.df, **{**model.spec.options, "parameterization": {**forms, **{p: "noncentered" for p in params}}})
 
-def _next_attempt(idata, attempt: dict, chains: int) -> dict | None:
-    "What the next attempt changes, from what went wrong in this one (None: nothing went wrong)."
+def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = None) -> dict | None:
+    "What the next attempt changes, from what went wrong in this one (and the one before it); None: nothing went wrong."
     attempt["divergences"] = _divergences(idata)
     if chains > 1:
         attempt["max_rhat"], attempt["min_ess_per_chain"] = _mixing(idata, attempt["model"], chains)
     if attempt["divergences"]:
+        if previous is not None and "noncentered" in attempt and attempt["divergences"] >= previous["divergences"] \
+                and attempt["target_accept"] < RETRY_TARGET_ACCEPT:   # non-centring made it no better: undo it
+            return {**previous, "target_accept": RETRY_TARGET_ACCEPT,
+                    "why": f"{attempt['divergences']} divergences with {' and '.join(attempt['noncentered'])} "
+                           f"non-centred, no fewer than the {previous['divergences']} before: the previous form, "
+                           f"smaller steps"}
         culprit = funnel(idata, attempt["model"])
         if culprit:
             return {**attempt, "model": _noncentre(attempt["model"], culprit), "noncentered": culprit,
@@ -175,7 +181,7 @@ def _attempts(run, first: dict, chains: int, retry: bool):
     attempts, attempt = [], dict(first)
     while True:
         idata = run(attempt)
-        nxt = _next_attempt(idata, attempt, chains)
+        nxt = _next_attempt(idata, attempt, chains, attempts[-1] if attempts else None)
         attempts.append(attempt)
         if not retry or nxt is None or len(attempts) == MAX_ATTEMPTS:
             return idata, attempts

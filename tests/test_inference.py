@@ -1,4 +1,5 @@
 """Fitting and diagnostics: recovery, convergence verdicts, reproducibility, saving, labels."""
+import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
@@ -235,3 +236,24 @@ def test_retry_remedies_follow_the_fault():
 def test_retry_off_records_one_attempt(screen):
     i = fit_nuts(screen[0].query("group < 'cpd0003'"), draws=50, tune=50, chains=2, seed=1, retry=False, progressbar=False)
     assert len(fit_info(i)["attempts"]) == 1
+
+
+def test_a_non_centring_that_did_not_help_is_undone():
+    "acidiq: 22 divergences centred, 57 after non-centring log_hill; the next attempt must go back, with smaller steps."
+    from types import SimpleNamespace
+    from dose_response.inference import RETRY_TARGET_ACCEPT, _next_attempt
+
+    def run(n_div):
+        div = np.zeros((1, 50), bool)
+        div[0, :n_div] = True
+        return az.from_dict(posterior={"x": np.zeros((1, 50))}, sample_stats={"diverging": div})
+    model = lambda name: SimpleNamespace(name=name, spec=SimpleNamespace(hierarchical=False, parameterization={}))
+    first = {"model": model("centred"), "target_accept": 0.8, "draws": 50, "tune": 50, "why": "first run",
+             "divergences": 22}
+    second = {"model": model("log_hill non-centred"), "target_accept": 0.8, "draws": 50, "tune": 50,
+              "why": "funnel", "noncentered": ["log_hill"]}
+    worse = _next_attempt(run(40), dict(second), chains=1, previous=first)
+    assert worse["model"].name == "centred" and worse["target_accept"] == RETRY_TARGET_ACCEPT
+    assert "noncentered" not in worse and "no fewer than the 22" in worse["why"]
+    better = _next_attempt(run(3), dict(second), chains=1, previous=first)
+    assert better["model"].name == "log_hill non-centred" and better["target_accept"] == RETRY_TARGET_ACCEPT
