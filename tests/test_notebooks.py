@@ -22,7 +22,7 @@ def test_settings_keep_tags_and_skip_slow_cells():
     assert "allowed_cell_metadata_keys = tags" in text and "tst_flags = slow" in text
 
 
-@pytest.mark.parametrize("name", ["11_calibration.ipynb", "12_checks.ipynb"])
+@pytest.mark.parametrize("name", ["11_calibration.ipynb", "12_checks.ipynb", "13_performance.ipynb"])
 def test_notebooks_with_slow_results_are_stored_executed(name):
     "The slow cells (skipped by nbdev_test) hold the results the README quotes: they must be kept executed."
     nb = nbformat.read(NBS / name, as_version=4)
