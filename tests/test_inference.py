@@ -257,3 +257,13 @@ def test_a_non_centring_that_did_not_help_is_undone():
     assert "noncentered" not in worse and "no fewer than the 22" in worse["why"]
     better = _next_attempt(run(3), dict(second), chains=1, previous=first)
     assert better["model"].name == "log_hill non-centred" and better["target_accept"] == RETRY_TARGET_ACCEPT
+
+
+def test_the_pymc_backend_runs_through_the_same_call():
+    "backend='pymc' (PyMC's own NUTS), once: the same InferenceData, recorded as such."
+    df, _ = dr.simulate(6, 5, 2, seed=3)
+    idata = fit_nuts(df, backend="pymc", draws=100, tune=100, chains=1, seed=2, retry=False, progressbar=False)
+    info = fit_info(idata)
+    assert (info["method"], info["backend"]) == ("nuts", "pymc")
+    assert idata.posterior.sizes["draw"] == 100 and list(idata.posterior.group.values) == list(df.group.unique())
+    assert info["tune_s"] > 0 and info["sample_s"] > 0 and "observed_data" in idata.groups()
