@@ -106,7 +106,7 @@ def ranks_of(posterior: xr.Dataset, truth: dict[str, np.ndarray], n_ranks: int =
     "Rank of each true value among `n_ranks` thinned posterior draws: one row per quantity and group."
     rows = []
     for q, true in truth.items():
-        draws = thinned(posterior[q].values, n_ranks)
+        draws = thinned(posterior[q].transpose("chain", "draw", ...).values, n_ranks)
         rank = (draws < true).sum(axis=0)
         groups = np.arange(rank.size) if rank.ndim else [-1]
         rows += [{"quantity": q, "group": int(g), "rank": int(r)} for g, r in zip(groups, np.ravel(rank))]
