@@ -30,11 +30,14 @@ def _observations(idata: az.InferenceData) -> tuple[pd.DataFrame, np.ndarray]:
         raise ValueError("observed_data names groups the posterior does not have")
     return df, index
 
+def _draw_step(post, max_draws: int | None) -> int:
+    "Every how many draws of each chain to keep so that at most `max_draws` remain (1: all)."
+    total = post.sizes["chain"] * post.sizes["draw"]
+    return 1 if max_draws is None else max(1, -(-total // max_draws))
+
 def _curve(idata: az.InferenceData, df: pd.DataFrame, g: np.ndarray, max_draws: int | None) -> dict[str, np.ndarray]:
     "Posterior draws (chain, draw, observation) of the curve at each observation, with sigma and nu (chain, draw, 1)."
-    post = idata.posterior
-    if max_draws is not None and post.sizes["chain"] * post.sizes["draw"] > max_draws:
-        post = post.isel(draw=slice(None, None, -(-post.sizes["chain"] * post.sizes["draw"] // max_draws)))
+    post = idata.posterior.isel(draw=slice(None, None, _draw_step(idata.posterior, max_draws)))
     p = {v: post[v].transpose("chain", "draw", "group").values[..., g] for v in ("log10_ic50", "e0", "einf", "hill")}
     out = {"mu": four_pl_np(df["concentration"].to_numpy(), p["log10_ic50"], p["e0"], p["einf"], p["hill"]),
            "sigma": post["sigma"].transpose("chain", "draw").values[..., None]}
@@ -87,7 +90,7 @@ def add_posterior_predictive(idata: az.InferenceData, groups: Sequence | None = 
     rng = np.random.default_rng(seed)
     noise = rng.standard_t(c["nu"], c["mu"].shape) if "nu" in c else rng.standard_normal(c["mu"].shape)
     post = idata.posterior
-    step = -(-post.sizes["chain"] * post.sizes["draw"] // max_draws)
+    step = _draw_step(post, max_draws)
     ds = xr.Dataset({"response": (("chain", "draw", "obs_id"), c["mu"] + c["sigma"] * noise)},
                     coords={"chain": post["chain"].values, "draw": post["draw"].values[::step],
                             "obs_id": idata.observed_data["obs_id"].values[keep]})
