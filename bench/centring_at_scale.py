@@ -5,7 +5,8 @@
 import warnings, time, sys, json; warnings.filterwarnings("ignore")
 import dose_response as dr, dose_response.model as M
 from dose_response.inference import fit_nuts, fit_info
-from dose_response.diagnostics import diagnose, coverage
+from dose_response.compare import coverage
+from dose_response.diagnostics import diagnose
 M.CENTER_RATIO = float(sys.argv[1]) if sys.argv[1] != "c" else 1.0
 kw = {"parameterization": "centered"} if sys.argv[1] == "c" else {}
 if sys.argv[1] != "c":   # the per-group masks themselves (auto now reduces each to one form per parameter)

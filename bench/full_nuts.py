@@ -2,7 +2,8 @@
 import json, time, warnings; warnings.filterwarnings("ignore")
 import dose_response as dr
 from dose_response.inference import fit_nuts, fit_info
-from dose_response.diagnostics import diagnose, coverage
+from dose_response.compare import coverage
+from dose_response.diagnostics import diagnose
 df, truth = dr.simulate(3000, concentrations=12, replicates=12, seed=0)
 t0 = time.time()
 model = dr.build_model(df)

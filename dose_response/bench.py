@@ -19,7 +19,8 @@ import psutil
 
 from .compare import compare_fits
 from .data import simulate
-from .diagnostics import coverage, diagnose
+from .compare import coverage
+from .diagnostics import diagnose
 from .inference import NUMBA_FLAGS, fit, fit_advi, fit_info, fit_nuts, versions
 from .model import build_model
 

@@ -12,12 +12,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .data import sample_groups
 from .inference import fit_info
 from .model import CURVE_PARAMS
 from .diagnostics import central_interval, group_draws
 
 # %% auto #0
-__all__ = ['per_group_comparison', 'compare_fits', 'plot_agreement', 'plot_coverage', 'describe']
+__all__ = ['per_group_comparison', 'compare_fits', 'coverage', 'plot_agreement', 'plot_coverage', 'plot_recovery', 'describe']
 
 # %% ../nbs/04_compare.ipynb #cell-005
 def _moments(idata: az.InferenceData, p: str, prob: float) -> pd.DataFrame:
@@ -70,6 +71,21 @@ def compare_fits(reference: az.InferenceData, candidate: az.InferenceData, truth
                "prob": prob, "n_groups": int(t.group.nunique())}
     return metrics, t
 
+# %% ../nbs/04_compare.ipynb #cell-022
+def coverage(idata: az.InferenceData, truth: pd.DataFrame, prob: float = 0.9,
+             params: Sequence[str] = CURVE_PARAMS, groups: Sequence | None = None) -> dict[str, float]:
+    "Fraction of `groups` (default all) whose central `prob` interval contains the true value, per parameter."
+    groups = list(idata.posterior["group"].values if groups is None else groups)
+    out = {}
+    for p in params:
+        if not groups:
+            out[p] = np.nan
+            continue
+        lo, hi = central_interval(group_draws(idata, p, groups), prob)
+        t = truth.loc[groups, p].to_numpy()
+        out[p] = float(np.mean((lo <= t) & (t <= hi)))
+    return out
+
 # %% ../nbs/04_compare.ipynb #cell-013
 def plot_agreement(table: pd.DataFrame, params: Sequence[str] = CURVE_PARAMS, labels: tuple[str, str] = ("NUTS", "ADVI")) -> plt.Figure:
     "Candidate vs reference posterior means (top row) and SDs (bottom row), per parameter, with identity lines."
@@ -96,6 +112,24 @@ def plot_coverage(metrics: dict[str, Any], labels: tuple[str, str] = ("NUTS", "A
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)    # beside the bars, never over one
     ax.figure.tight_layout()
     return ax.figure
+
+# %% ../nbs/04_compare.ipynb #cell-044
+def plot_recovery(idata: az.InferenceData, truth: pd.DataFrame, prob: float = 0.9,
+                  params: Sequence[str] = CURVE_PARAMS, max_groups: int = 300) -> plt.Figure:
+    "True vs estimated group parameters with central `prob` intervals; coverage in each title."
+    groups = sample_groups(idata.posterior.group.values, max_groups)
+    cov = coverage(idata, truth, prob, params)
+    fig, axes = plt.subplots(1, len(params), figsize=(3.3 * len(params), 3.2))
+    for ax, p in zip(np.atleast_1d(axes), params):
+        x = group_draws(idata, p, groups)
+        (lo, hi), med = central_interval(x, prob), np.median(x, axis=0)
+        t = truth.loc[groups, p].to_numpy()
+        ax.errorbar(t, med, yerr=[med - lo, hi - med], fmt="o", ms=3, lw=0.8, alpha=0.7)
+        lims = [min(t.min(), lo.min()), max(t.max(), hi.max())]
+        ax.plot(lims, lims, color="0.5", ls="--")
+        ax.set(xlabel=f"true {p}", ylabel="estimate", title=f"{p}: {cov[p]:.0%} covered")
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/04_compare.ipynb #cell-018
 def describe(metrics: dict[str, Any]) -> str:

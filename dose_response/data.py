@@ -19,8 +19,8 @@ log = logging.getLogger("dose_response")
 
 # %% auto #0
 __all__ = ['log', 'SINGLE_CURVE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate', 'check_design',
-           'safe_log10', 'four_pl_np', 'log_spaced', 'simulate', 'sample_groups', 'plot_curves', 'repo_root',
-           'load_dataset']
+           'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced', 'simulate', 'sample_groups', 'plot_curves',
+           'repo_root', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -165,6 +165,13 @@ def check_design(df: pd.DataFrame) -> list[str]:
                    f"e.g. {few.index[:5].tolist()}: their own data cannot identify the 4 curve parameters, which then "
                    "rest on the population (or the priors)")
     return out
+
+# %% ../nbs/00_data.ipynb #new-7a3ad271
+def tested_range(df: pd.DataFrame, groups: Sequence | None = None) -> pd.DataFrame:
+    "Lowest and highest non-zero concentration of each group of a tidy frame (`conc_min`, `conc_max`), in `groups` order."
+    tested = df[df["concentration"] > 0].groupby("group", sort=False)["concentration"].agg(["min", "max"])
+    tested = tested.rename(columns={"min": "conc_min", "max": "conc_max"})
+    return tested if groups is None else tested.reindex(pd.Index(groups, name="group"))
 
 # %% ../nbs/00_data.ipynb #cell-014
 LN10 = float(np.log(10.0))

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import curve_fit
 
-from .data import four_pl_np, sample_groups, validate
+from .data import four_pl_np, sample_groups, tested_range, validate
 from .inference import fit_info
 from .model import CURVE_PARAMS, GROUP_VARS, POPULATION_PARAMS
 
 # %% auto #0
 __all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'summarize_groups', 'p_more_potent',
-           'rank_potency', 'coverage', 'plot_trace', 'plot_energy', 'plot_elbo', 'plot_forest', 'fit_ls',
-           'plot_shrinkage', 'curve_band', 'plot_ppc', 'plot_recovery']
+           'rank_potency', 'plot_trace', 'plot_energy', 'plot_elbo', 'plot_forest', 'fit_ls', 'plot_shrinkage',
+           'curve_band', 'plot_ppc']
 
 # %% ../nbs/03_diagnostics.ipynb #cell-007
 @dataclass
@@ -191,13 +191,12 @@ def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, pr
         out[f"{v}_median"] = np.median(draws[v], axis=0)
         out[f"{v}_q{lo * 100:02.0f}"], out[f"{v}_q{hi * 100:02.0f}"] = central_interval(draws[v], prob)
     if df is not None:
-        tidy = validate(df)
-        tested = tidy[tidy.concentration > 0].groupby("group")["concentration"].agg(["min", "max"]).reindex(groups)
+        tested = tested_range(validate(df), groups)
     elif "dose_range" in idata.groups():
-        tested = idata.dose_range.to_dataframe().rename(columns={"conc_min": "min", "conc_max": "max"}).reindex(groups)
+        tested = idata.dose_range.to_dataframe().reindex(groups)
     else:
         raise ValueError("this fit does not record the tested concentrations: pass the data, summarize_groups(idata, df)")
-    out["conc_min"], out["conc_max"] = tested["min"].to_numpy(), tested["max"].to_numpy()
+    out["conc_min"], out["conc_max"] = tested["conc_min"].to_numpy(), tested["conc_max"].to_numpy()
     out["p_ic50_below_range"] = (draws["log10_ic50"] < np.log10(out["conc_min"].to_numpy())).mean(axis=0)
     out["p_ic50_above_range"] = (draws["log10_ic50"] > np.log10(out["conc_max"].to_numpy())).mean(axis=0)
     if "log10_ic50_sigma" in post:
@@ -235,18 +234,6 @@ def rank_potency(idata: az.InferenceData, prob: float = 0.9) -> pd.DataFrame:
     nxt = np.r_[order[1:], -1]
     out["p_more_potent_than_next"] = [float(np.mean(x[:, i] < x[:, j])) if j >= 0 else np.nan
                                       for i, j in zip(order, nxt)]
-    return out
-
-# %% ../nbs/03_diagnostics.ipynb #cell-022
-def coverage(idata: az.InferenceData, truth: pd.DataFrame, prob: float = 0.9,
-             params: Sequence[str] = CURVE_PARAMS) -> dict[str, float]:
-    "Fraction of groups whose central `prob` interval contains the true value, per parameter."
-    post = idata.posterior
-    out = {}
-    for p in params:
-        lo, hi = central_interval(group_draws(idata, p), prob)
-        t = truth.loc[post["group"].values, p].to_numpy()
-        out[p] = float(np.mean((lo <= t) & (t <= hi)))
     return out
 
 # %% ../nbs/03_diagnostics.ipynb #cell-025
@@ -384,21 +371,3 @@ def plot_ppc(idata: az.InferenceData, df: pd.DataFrame, groups: Sequence | None 
         ax.fill_between(band.concentration, band.lo, band.hi, color="C0", alpha=0.3, lw=0)
         ax.plot(band.concentration, band["median"], color="C0")
     return g.figure
-
-# %% ../nbs/03_diagnostics.ipynb #cell-044
-def plot_recovery(idata: az.InferenceData, truth: pd.DataFrame, prob: float = 0.9,
-                  params: Sequence[str] = CURVE_PARAMS, max_groups: int = 300) -> plt.Figure:
-    "True vs estimated group parameters with central `prob` intervals; coverage in each title."
-    groups = sample_groups(idata.posterior.group.values, max_groups)
-    cov = coverage(idata, truth, prob, params)
-    fig, axes = plt.subplots(1, len(params), figsize=(3.3 * len(params), 3.2))
-    for ax, p in zip(np.atleast_1d(axes), params):
-        x = group_draws(idata, p, groups)
-        (lo, hi), med = central_interval(x, prob), np.median(x, axis=0)
-        t = truth.loc[groups, p].to_numpy()
-        ax.errorbar(t, med, yerr=[med - lo, hi - med], fmt="o", ms=3, lw=0.8, alpha=0.7)
-        lims = [min(t.min(), lo.min()), max(t.max(), hi.max())]
-        ax.plot(lims, lims, color="0.5", ls="--")
-        ax.set(xlabel=f"true {p}", ylabel="estimate", title=f"{p}: {cov[p]:.0%} covered")
-    fig.tight_layout()
-    return fig

@@ -22,6 +22,7 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
+from .data import tested_range
 from .model import GROUP_PARAMS, build_model, log
 
 # %% auto #0
@@ -81,17 +82,16 @@ def _finish(idata: az.InferenceData, model: pm.Model, method: str, backend: str,
 
 def _observed(model: pm.Model) -> xr.Dataset:
     "The data the fit saw, one row per observation (as ArviZ keeps observed data), with each row's group and dose."
-    df = model.df
+    df = model.spec.df
     return xr.Dataset({"response": ("obs_id", df["response"].to_numpy())},
                       coords={"obs_id": np.arange(len(df)), "obs_group": ("obs_id", df["group"].to_numpy()),
                               "concentration": ("obs_id", df["concentration"].to_numpy())})
 
 def _dose_range(model: pm.Model) -> xr.Dataset:
     "Lowest and highest non-zero concentration tested for each group (kept with the fit, for summaries)."
-    tested = model.df[model.df["concentration"] > 0]
-    r = tested.groupby("group", sort=False)["concentration"].agg(["min", "max"]).reindex(model.data.labels)
-    return xr.Dataset({"conc_min": ("group", r["min"].to_numpy()), "conc_max": ("group", r["max"].to_numpy())},
-                      coords={"group": model.data.labels})
+    r = tested_range(model.spec.df, model.spec.data.labels)
+    return xr.Dataset({c: ("group", r[c].to_numpy()) for c in ("conc_min", "conc_max")},
+                      coords={"group": model.spec.data.labels})
 
 def fit_info(idata: az.InferenceData) -> dict[str, Any]:
     "The attrs a fit recorded, with JSON fields decoded."
@@ -145,7 +145,7 @@ def _noncentre(model: pm.Model, params: list[str]) -> pm.Model:
     "The same model, rebuilt with `params` non-centred in every group (the other options as they were)."
     asked = model.spec.options.get("parameterization", "auto")
     forms = dict(asked) if isinstance(asked, dict) else {p: asked for p in GROUP_PARAMS}
-    return build_model(model.df, **{**model.spec.options, "parameterization": {**forms, **{p: "noncentered" for p in params}}})
+    return model.spec.rebuild(parameterization={**forms, **{p: "noncentered" for p in params}})
 
 def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = None) -> dict | None:
     "What the next attempt changes, from what went wrong in this one (and the one before it); None: nothing went wrong."
@@ -359,7 +359,7 @@ def _log_weights(approx, model: pm.Model, n: int, seed: int) -> np.ndarray:
         z = mean + std * rng.standard_normal((n, mean.size))
         logq = stats.norm.logpdf(z, mean, std).sum(axis=1)
     if model.spec.batch_size:    # weigh against the full data, not a minibatch estimate: the same model, full batch
-        model = build_model(model.df, **{**model.spec.options, "batch_size": None})
+        model = model.spec.rebuild(batch_size=None)
     logp = model.compile_logp()
     points = [{name: zi[slc].reshape(shape).astype(dtype) for name, slc, shape, dtype in group.ordering.values()}
               for zi in z]

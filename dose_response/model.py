@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 import matplotlib.pyplot as plt
@@ -358,10 +358,17 @@ class ModelSpec:
     batch_size: int | None
     priors: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)   # the arguments build_model was called with (to rebuild it)
+    df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data it was built from
+    data: DoseData | None = field(default=None, repr=False, compare=False)    # ... and its arrays
+
+    def rebuild(self, **changes: Any) -> pm.Model:
+        "The same model of the same data, with `changes` to the options `build_model` was called with."
+        return build_model(self.df, **{**self.options, **changes})
 
     def to_attrs(self) -> dict[str, Any]:
         "Flat, NetCDF-friendly version (prefix `model_`)."
-        out = {f"model_{k}": v for k, v in asdict(self).items() if k not in ("priors", "options", "parameterization")}
+        skip = ("priors", "options", "parameterization", "df", "data")
+        out = {f"model_{f.name}": getattr(self, f.name) for f in fields(self) if f.name not in skip}
         out["model_parameterization"] = json.dumps(self.parameterization)
         out["model_batch_size"] = self.batch_size or 0
         out["model_hierarchical"] = int(self.hierarchical)
@@ -445,8 +452,7 @@ def build_model(
             model.set_initval(model[name], value)
     form = describe_parameterization(centered) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
-                           batch_size, prior, options)
-    model.data, model.df = data, tidy
+                           batch_size, prior, options, df=tidy, data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029
@@ -493,7 +499,7 @@ def prior_curves(model: pm.Model, draws: int = 100, seed: int = 0, group_index: 
     "Curves drawn from the prior for one group: `(concentration grid, responses[draw, point])`."
     prior = pm.sample_prior_predictive(draws, model=model, var_names=["log10_ic50", "e0", "einf", "hill"],
                                        random_seed=seed).prior
-    data = model.data
+    data = model.spec.data
     xs = data.obs_x[data.obs_zero == 0]
     grid = np.logspace(xs.min() - 1, xs.max() + 1, n_points)
     p = {k: prior[k].values.reshape(-1, data.n_groups)[:, group_index, None] for k in ["log10_ic50", "e0", "einf", "hill"]}

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .data import four_pl_np
-from .diagnostics import central_interval, diagnose, group_draws
+from .compare import coverage
+from .diagnostics import diagnose
 from .inference import fit_info, fit_nuts
 
 # %% auto #0
@@ -71,21 +72,11 @@ def simulate_design(d: Design, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFram
     return pd.concat(rows, ignore_index=True), truth
 
 # %% ../nbs/08_robustness.ipynb #cell-009
-def _interval_hits(idata: az.InferenceData, truth: pd.DataFrame, var: str, groups: Sequence, prob: float) -> float:
-    "Share of `groups` whose central `prob` interval of `var` contains the true value."
-    if len(groups) == 0:
-        return np.nan
-    lo, hi = central_interval(group_draws(idata, var, groups), prob)
-    t = truth.loc[list(groups), var].to_numpy()
-    return float(np.mean((lo <= t) & (t <= hi)))
-
 def design_coverage(idata: az.InferenceData, truth: pd.DataFrame, prob: float = 0.9) -> dict[str, float]:
     "Coverage of the truth per parameter; IC50 and slope only over groups with an effect (flat ones have none)."
     effect = truth.index[truth["kind"] != "flat"]
-    return {"log10_ic50": _interval_hits(idata, truth, "log10_ic50", effect, prob),
-            "e0": _interval_hits(idata, truth, "e0", truth.index, prob),
-            "einf": _interval_hits(idata, truth, "einf", truth.index, prob),
-            "hill": _interval_hits(idata, truth, "hill", effect, prob)}
+    return {**coverage(idata, truth, prob, ["log10_ic50"], effect), **coverage(idata, truth, prob, ["e0", "einf"]),
+            **coverage(idata, truth, prob, ["hill"], effect)}
 
 def run_design(d: Design, seed: int = 0, **fit_kw: Any) -> dict[str, Any]:
     "Simulate `d`, fit it with the defaults (`fit_nuts`), diagnose, and return one row of the map."

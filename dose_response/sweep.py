@@ -102,7 +102,7 @@ def read_json(path: str | Path) -> dict:
 def run_metrics(size: str, seed: int, df: pd.DataFrame, truth: pd.DataFrame, nuts_idata, advi_idata,
                 nuts_diag, advi_diag, comparison: dict) -> dict[str, Any]:
     "The `metrics.json` record of one size: data, NUTS and ADVI timings and verdicts, coverage, comparison."
-    from dose_response.diagnostics import coverage
+    from dose_response.compare import coverage
     from dose_response.inference import fit_info, versions
     out: dict[str, Any] = {"size": size, "status": "ok", "n_obs": len(df), "n_groups": int(df.group.nunique()),
                            "seed": seed, "versions": versions()}

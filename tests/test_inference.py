@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 import dose_response as dr
-from dose_response.diagnostics import coverage, diagnose, summarize_groups
+from dose_response.compare import coverage
+from dose_response.diagnostics import diagnose, summarize_groups
 from dose_response.inference import fit, fit_advi, fit_info, fit_nuts, load, save
 
 SEED = 4

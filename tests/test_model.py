@@ -44,7 +44,7 @@ def test_four_pl_pytensor_matches_numpy_and_has_finite_zero_dose_gradient():
 def test_compressed_logp_equals_per_observation_logp(uneven, parameterization):
     full = dr.build_model(uneven, compress=False, parameterization=parameterization)
     comp = dr.build_model(uneven, compress=True, parameterization=parameterization)
-    assert comp.spec.n_cells < full.spec.n_obs and len(set(comp.data.cell_n)) > 1   # unequal cells
+    assert comp.spec.n_cells < full.spec.n_obs and len(set(comp.spec.data.cell_n)) > 1   # unequal cells
     f, g = full.compile_logp(), comp.compile_logp()
     df, dg = full.compile_dlogp(), comp.compile_dlogp()
     for point in random_points(full, 6, seed=5, scale=0.8):
@@ -120,7 +120,7 @@ def test_auto_parameterization_follows_what_the_data_pin_down(caplog):
     with caplog.at_level("INFO", logger="dose_response"):
         m = dr.build_model(df)
     assert "parameterization" in caplog.text and m.spec.hierarchical and m.spec.compress
-    pinned = informed_groups(m.data, m.spec.priors)
+    pinned = informed_groups(m.spec.data, m.spec.priors)
     assert not pinned["log10_ic50"][:3].any() and not pinned["log_hill"][:3].any()
     assert pinned["log10_ic50"][3:].mean() >= 0.75
     assert m.spec.parameterization["log10_ic50"] == "centered" and m["log10_ic50"].eval().shape == (12,)
@@ -210,3 +210,14 @@ def test_build_model_validates_its_input():
     df, _ = dr.simulate(3, seed=0)
     with pytest.raises(ValueError, match="negative values"):
         dr.build_model(df.assign(concentration=-df.concentration))
+
+
+def test_the_spec_keeps_the_data_and_rebuilds_with_the_users_options(uneven):
+    "One home for what a model was built from: `model.spec` (the pm.Model itself carries no data attributes)."
+    m = dr.build_model(uneven, pooling="none", likelihood="student_t", compress=False)
+    assert not hasattr(m, "df") and not hasattr(m, "data")
+    pd.testing.assert_frame_equal(m.spec.df, dr.validate(uneven))
+    again = m.spec.rebuild(batch_size=40)          # as ADVI's importance weights rebuild it, minus the minibatch
+    assert (again.spec.hierarchical, again.spec.likelihood, again.spec.batch_size) == (False, "student_t", 40)
+    assert "nu" in again.named_vars and again.spec.options["pooling"] == "none"
+    assert "model_df" not in m.spec.to_attrs() and "model_data" not in m.spec.to_attrs()
