@@ -55,7 +55,7 @@ def sbc_priors(design: SBCDesign) -> dict[str, Any]:
 
 # %% ../nbs/11_calibration.ipynb #cell-008
 # what SBC ranks: the group-level parameters of every group, the population ones and the noise SD (Normal likelihood)
-QUANTITIES = GROUP_PARAMS + tuple(p for p in POPULATION_PARAMS if p != "nu")
+QUANTITIES = GROUP_PARAMS + tuple(p for p in POPULATION_PARAMS if p not in ("nu", "active_share"))
 
 def draw_truths(model: pm.Model, n: int, seed: int) -> list[dict[str, np.ndarray]]:
     "`n` draws of every ranked quantity from the model's prior."
@@ -86,9 +86,11 @@ def _initial_point_func(model: pm.Model) -> Callable[[int], np.ndarray]:
 def nutpie_refitter(template: pm.Model) -> Callable[[pm.Model], Any]:
     "Compile `template` once; the returned function gives a built model of the same design to the compiled code."
     compiled = compile_nutpie(template)
-    shared = {name: template[name] for name in ("cell_mean", "within_cell_ss")}
+    shared = [name for name in ("cell_mean", "within_cell_ss", "group_scatter", "group_mean")
+              if name in template.named_vars]
     def refit(model: pm.Model):
-        if model.spec.parameterization != template.spec.parameterization or model.spec.n_cells != template.spec.n_cells:
+        if (model.spec.parameterization, model.spec.n_cells, model.spec.inactive) != (
+                template.spec.parameterization, template.spec.n_cells, template.spec.inactive):
             raise ValueError("the model differs from the compiled one (parameterization or design)")
         data = {name: model[name].get_value() for name in shared}
         return dataclasses.replace(compiled.with_data(**data), initial_point_func=_initial_point_func(model))
@@ -155,11 +157,13 @@ class SBCResult:
         return rank_uniformity(self.ranks, self.n_ranks, **kw)
 
 def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_accept):
-    template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial")
+    template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial",
+                           inactive=False)
     refit = nutpie_refitter(template)
     def fit(df: pd.DataFrame, seed: int) -> tuple[xr.Dataset, dict]:
         import nutpie
-        compiled = refit(build_model(df, priors=priors, parameterization=parameterization, pooling="partial"))
+        compiled = refit(build_model(df, priors=priors, parameterization=parameterization, pooling="partial",
+                                     inactive=False))
         idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept,
                               progress_bar=False, save_warmup=False)
         post = idata.posterior[list(QUANTITIES)]
@@ -169,10 +173,11 @@ def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_acc
     return template, fit
 
 def _advi_fits(design, priors, parameterization, n_ranks, advi_kw):
-    template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial")
+    template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial",
+                           inactive=False)
     def fit(df: pd.DataFrame, seed: int) -> tuple[xr.Dataset, dict]:
-        idata = fit_advi(df, priors=priors, parameterization=parameterization, pooling="partial", draws=n_ranks,
-                         seed=seed, n_weights=0, progressbar=False, **advi_kw)
+        idata = fit_advi(df, priors=priors, parameterization=parameterization, pooling="partial", inactive=False,
+                         draws=n_ranks, seed=seed, n_weights=0, progressbar=False, **advi_kw)
         return idata.posterior, {"converged": bool(idata.posterior.attrs["converged"]),
                                  "n_iter": int(idata.posterior.attrs["n_iter"])}
     return template, fit

@@ -35,7 +35,8 @@ def _draw_step(post, max_draws: int | None) -> int:
     total = post.sizes["chain"] * post.sizes["draw"]
     return 1 if max_draws is None else max(1, -(-total // max_draws))
 
-def _curve(idata: az.InferenceData, df: pd.DataFrame, g: np.ndarray, max_draws: int | None) -> dict[str, np.ndarray]:
+def _curve(idata: az.InferenceData, df: pd.DataFrame, g: np.ndarray, max_draws: int | None,
+           rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
     "Posterior draws (chain, draw, observation) of the curve at each observation, with sigma and nu (chain, draw, 1)."
     post = idata.posterior.isel(draw=slice(None, None, _draw_step(idata.posterior, max_draws)))
     p = {v: post[v].transpose("chain", "draw", "group").values[..., g] for v in ("log10_ic50", "e0", "einf", "hill")}
@@ -43,6 +44,10 @@ def _curve(idata: az.InferenceData, df: pd.DataFrame, g: np.ndarray, max_draws: 
            "sigma": post["sigma"].transpose("chain", "draw").values[..., None]}
     if "nu" in post:
         out["nu"] = post["nu"].transpose("chain", "draw").values[..., None]
+    if "p_active" in post:   # each group active (the curve) or flat at e0: drawn with `rng`, else its expectation
+        w = post["p_active"].transpose("chain", "draw", "group").values
+        w = (rng.uniform(size=w.shape) < w).astype(float) if rng is not None else w
+        out["mu"] = w[..., g] * out["mu"] + (1 - w[..., g]) * p["e0"]
     return out
 
 def outlier_weights(idata: az.InferenceData, max_draws: int = 500) -> pd.DataFrame:
@@ -59,6 +64,9 @@ LOG_LIKELIHOOD_MAX_VALUES = 50_000_000   # observations x draws (400 MB): beyond
 
 def add_log_likelihood(idata: az.InferenceData) -> az.InferenceData:
     "Add the pointwise log-likelihood of every observation (group `log_likelihood`, variable `response`) for `az.loo`."
+    if "p_active" in idata.posterior:
+        raise ValueError("this fit has inactive groups (each group active or flat, a mixture per group): its likelihood "
+                         "does not split into one term per observation; refit with inactive=False to compare by LOO")
     df, g = _observations(idata)
     size = len(df) * idata.posterior.sizes["chain"] * idata.posterior.sizes["draw"]
     if size > LOG_LIKELIHOOD_MAX_VALUES:
@@ -86,8 +94,8 @@ def add_posterior_predictive(idata: az.InferenceData, groups: Sequence | None = 
     if missing:
         raise KeyError(f"group(s) {missing} not in this fit; its groups are e.g. {labels[:5]}")
     keep = df["group"].isin(groups).to_numpy()
-    c = _curve(idata, df[keep], g[keep], max_draws)
     rng = np.random.default_rng(seed)
+    c = _curve(idata, df[keep], g[keep], max_draws, rng)
     noise = rng.standard_t(c["nu"], c["mu"].shape) if "nu" in c else rng.standard_normal(c["mu"].shape)
     post = idata.posterior
     step = _draw_step(post, max_draws)

@@ -20,7 +20,7 @@ log = logging.getLogger("dose_response")
 # %% auto #0
 __all__ = ['log', 'SINGLE_CURVE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate', 'check_design',
            'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced', 'simulate', 'sample_groups', 'plot_curves',
-           'repo_root', 'load_dataset']
+           'repo_root', 'code_fingerprint', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -279,6 +279,14 @@ def plot_curves(
 def repo_root() -> Path:
     "The repository that holds this (editable-installed) package: data/, nbs/ and runs/ live there."
     return Path(importlib.util.find_spec("dose_response").origin).resolve().parent.parent
+
+def code_fingerprint() -> str:
+    "A hash of this package's source (numba flags included): results record it, since the version stays put."
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted(Path(importlib.util.find_spec("dose_response").origin).parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
 
 DATA_DIR = repo_root() / "data"
 

@@ -199,6 +199,8 @@ def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, pr
     out["conc_min"], out["conc_max"] = tested["conc_min"].to_numpy(), tested["conc_max"].to_numpy()
     out["p_ic50_below_range"] = (draws["log10_ic50"] < np.log10(out["conc_min"].to_numpy())).mean(axis=0)
     out["p_ic50_above_range"] = (draws["log10_ic50"] > np.log10(out["conc_max"].to_numpy())).mean(axis=0)
+    if "p_active" in post:     # a screen fitted with inactive groups: the probability each one does anything
+        out["p_active"] = group_draws(idata, "p_active").mean(axis=0)
     if "log10_ic50_sigma" in post:
         pop_var = float((post["log10_ic50_sigma"] ** 2).mean())
         out["shrinkage_log10_ic50"] = np.clip(draws["log10_ic50"].var(axis=0) / pop_var, 0, 1)
@@ -354,6 +356,9 @@ def curve_band(idata: az.InferenceData, group, grid: np.ndarray, prob: float = 0
     p = idata.posterior.sel(group=group)
     s = {k: p[k].values.reshape(-1, 1) for k in ("log10_ic50", "e0", "einf", "hill")}
     y = four_pl_np(grid[None, :], s["log10_ic50"], s["e0"], s["einf"], s["hill"])   # Emax form: e0 at zero dose
+    if "p_active" in p:   # a mixture: the expected curve, active with probability p_active, else flat at e0
+        w = p["p_active"].values.reshape(-1, 1)
+        y = w * y + (1 - w) * s["e0"]
     (lo, hi), mid = central_interval(y, prob), np.median(y, axis=0)
     return pd.DataFrame({"concentration": grid, "median": mid, "lo": lo, "hi": hi})
 

@@ -22,7 +22,7 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
-from .data import tested_range
+from .data import code_fingerprint, tested_range
 from .model import GROUP_PARAMS, build_model, log
 
 # %% auto #0
@@ -50,13 +50,14 @@ def _as_model(data_or_model: pd.DataFrame | pm.Model, kw: dict) -> tuple[pm.Mode
 PACKAGES = ("dose_response", "pymc", "pytensor", "arviz", "nutpie", "numpy", "pandas", "scipy", "xarray", "numpyro", "jax")
 
 def versions() -> dict[str, str]:
-    "Versions of Python and of the packages a result depends on (those installed)."
+    "Versions of Python and of the packages a result depends on (those installed), and `code_fingerprint()`."
     out = {"python": platform.python_version()}
     for p in PACKAGES:
         try:
             out[p] = version(p)
         except PackageNotFoundError:
             pass
+    out["dose_response_code"] = code_fingerprint()
     return out
 
 # %% ../nbs/02_inference.ipynb #cell-007

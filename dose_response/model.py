@@ -16,6 +16,7 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 from pymc.model_graph import ModelGraph
+from scipy import stats
 from scipy.optimize import least_squares
 from scipy.special import expit
 
@@ -25,10 +26,10 @@ log = logging.getLogger("dose_response")
 
 # %% auto #0
 __all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'POPULATION_PARAMS', 'GROUP_VARS', 'CURVE_PARAMS',
-           'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales', 'default_priors', 'GroupFits', 'ls_group_fits',
-           'informed_groups', 'parameterization_forms', 'choose_parameterization', 'describe_parameterization',
-           'cell_grid', 'initial_values', 'ModelSpec', 'build_model', 'plot_model_graph', 'random_points',
-           'prior_curves', 'plot_prior_predictive']
+           'FLAT_P', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales', 'default_priors', 'GroupFits',
+           'ls_group_fits', 'informed_groups', 'parameterization_forms', 'choose_parameterization',
+           'describe_parameterization', 'cell_grid', 'initial_values', 'flat_groups', 'ModelSpec', 'build_model',
+           'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -127,6 +128,7 @@ def default_priors(s: Scales) -> dict[str, Any]:
         "einf_mu": (s.resp_end, s.span / 2), "einf_sigma": s.span / 2,
         "log_hill_mu": (0.0, 1.0), "log_hill_sigma": 0.5,
         "sigma": s.span / 4, "nu": (2.0, 0.1),
+        "active_share": (1.0, 1.0),
     }
 
 # %% ../nbs/01_model.ipynb #cell-016
@@ -139,7 +141,7 @@ CENTER_RATIO = 1.0      # a group pins a parameter when its standard error is be
 GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")   # the model's free parameters of each group
 # the one home of the other names: population-level parameters and noise, what a fit reports per group, and the
 # four 4PL parameters that drc reports (compared between fits and against a simulation's truth)
-POPULATION_PARAMS = tuple(f"{p}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "nu")
+POPULATION_PARAMS = tuple(f"{p}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "nu", "active_share")
 GROUP_VARS = ("log10_ic50", "ic50", "e0", "einf", "top", "bottom", "hill")
 CURVE_PARAMS = ("log10_ic50", "top", "bottom", "hill")
 
@@ -252,18 +254,31 @@ def cell_grid(data: DoseData, max_padding: float = 1.5) -> dict[str, np.ndarray]
         grid[name] = a
     return grid
 
-def _normal_grid(data: DoseData, sigma, grid: dict[str, np.ndarray], theta: dict, hill) -> None:
+def _normal_grid(data: DoseData, sigma, grid: dict[str, np.ndarray], theta: dict, hill, share=None) -> None:
     "The exact Normal log-likelihood of all observations from the cell grid: one Potential, no gathers."
     col = lambda v: v[:, None]
     mu = _four_pl_x(grid["x"], grid["zero"], col(theta["log10_ic50"]), col(theta["e0"]), col(theta["einf"]), col(hill))
     # the responses enter as data, not constants: a compiled model can be given new responses of the same design
     ybar = pm.Data("cell_mean", grid["ybar"])
     within = pm.Data("within_cell_ss", data.cell_ss.sum())
-    ss = pt.sum(grid["n"] * (ybar - mu) ** 2) + within
-    pm.Potential("response", -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - ss / (2 * sigma**2))
+    if share is None:
+        ss = pt.sum(grid["n"] * (ybar - mu) ** 2) + within
+        pm.Potential("response", -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - ss / (2 * sigma**2))
+    else:   # each group active or flat (below): the terms both components share stay outside the mixture
+        common = -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - within / (2 * sigma**2)
+        active = pt.sum(grid["n"] * (ybar - mu) ** 2, axis=1)
+        pm.Potential("response", common + _active_or_flat(active, _flat_ss(data, theta["e0"]), sigma, share))
 
-def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of):
+def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of, e0=None, share=None):
     "Compressed Normal likelihood: observed cell means plus one Potential for the within-cell scatter."
+    if share is not None:    # the mixture needs each group's sum of squares: summed per group, one Potential
+        g, n, ybar = data.cell_group, data.cell_n.astype(float), data.cell_mean
+        per_group = lambda v: pt.zeros(data.n_groups)[g].inc(v)
+        active = per_group(n * (ybar - mean_of(g, data.cell_x, data.cell_zero)) ** 2)
+        common = (-0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma)
+                  - data.cell_ss.sum() / (2 * sigma**2))
+        pm.Potential("response", common + _active_or_flat(active, _flat_ss(data, e0), sigma, share))
+        return
     arrays = [data.cell_group, data.cell_x, data.cell_zero, data.cell_n.astype(float), data.cell_mean]
     if batch_size:
         arrays = pm.Minibatch(*arrays, batch_size=batch_size)
@@ -344,6 +359,35 @@ def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, cent
         out[p if c.all() else f"{p}_z" if not c.any() else f"{p}_raw"] = np.where(c, v, z)
     return out
 
+# %% ../nbs/01_model.ipynb #new-2d46b0c5
+FLAT_P = 0.05   # a group whose cell means a constant explains at this level (chi-squared test) may be inactive
+
+def flat_groups(data: DoseData, fits: GroupFits) -> np.ndarray:
+    "Mask of the groups whose cell means show no dose response: chi-squared test of a constant, p > `FLAT_P`."
+    g, n, ybar = data.cell_group, data.cell_n.astype(float), data.cell_mean
+    level = np.bincount(g, n * ybar, data.n_groups) / np.bincount(g, n, data.n_groups)
+    stat = np.bincount(g, n * (ybar - level[g]) ** 2, data.n_groups) / fits.sigma**2
+    dof = np.bincount(g, minlength=data.n_groups) - 1
+    return (dof >= 1) & (stats.chi2.sf(stat, np.maximum(dof, 1)) > FLAT_P)
+
+def _flat_ss(data: DoseData, e0):
+    "Each group's between-cell sum of squares about a constant `e0`: its scatter about its mean plus N (mean - e0)^2."
+    g, n, ybar = data.cell_group, data.cell_n.astype(float), data.cell_mean
+    size = np.bincount(g, n, data.n_groups)
+    level = np.bincount(g, n * ybar, data.n_groups) / size
+    # data, like the cell means: a compiled model can be given new responses of the same design
+    scatter = pm.Data("group_scatter", np.bincount(g, n * (ybar - level[g]) ** 2, data.n_groups))
+    level = pm.Data("group_mean", level)
+    return scatter + size * (level - e0) ** 2
+
+def _active_or_flat(active, flat, sigma, share):
+    "Sum over groups of log(share e^(-active/2s^2) + (1 - share) e^(-flat/2s^2)); records `p_active` per group."
+    a = pt.log(share) - active / (2 * sigma**2)
+    b = pt.log1p(-share) - flat / (2 * sigma**2)
+    total = pt.logaddexp(a, b)
+    pm.Deterministic("p_active", pt.exp(a - total), dims="group")
+    return pt.sum(total)
+
 # %% ../nbs/01_model.ipynb #cell-022
 @dataclass
 class ModelSpec:
@@ -358,6 +402,7 @@ class ModelSpec:
     batch_size: int | None
     priors: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)   # the arguments build_model was called with (to rebuild it)
+    inactive: bool = False                        # each group active or flat (a mixture; `p_active` per group)
     df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data it was built from
     data: DoseData | None = field(default=None, repr=False, compare=False)    # ... and its arrays
 
@@ -373,13 +418,19 @@ class ModelSpec:
         out["model_batch_size"] = self.batch_size or 0
         out["model_hierarchical"] = int(self.hierarchical)
         out["model_compress"] = int(self.compress)
+        out["model_inactive"] = int(self.inactive)
         out["model_priors"] = repr(self.priors)
         return out
 
 # %% ../nbs/01_model.ipynb #cell-023
-def _resolve(data: DoseData, likelihood, compress, pooling) -> tuple[bool, bool]:
-    "Resolve the 'auto' options, logging what was picked; returns compress, hierarchical."
+def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size, flat: np.ndarray
+             ) -> tuple[bool, bool, bool]:
+    "Resolve the 'auto' options, logging what was picked; returns compress, hierarchical, inactive."
     _check_option("pooling", pooling, ("auto", "partial", "none"))
+    _check_option("inactive", inactive, ("auto", True, False))
+    if inactive is True and (likelihood != "normal" or compress is False or batch_size):
+        raise ValueError("inactive=True needs the cell-level Normal likelihood: likelihood='normal', compress "
+                         "'auto' or True, and no batch_size")
     if pooling == "partial" and data.n_groups < 2:
         raise ValueError("pooling='partial' needs at least 2 groups; this data has 1")
     _check_option("likelihood", likelihood, ("normal", "student_t"))
@@ -387,15 +438,21 @@ def _resolve(data: DoseData, likelihood, compress, pooling) -> tuple[bool, bool]
     if compress is True and likelihood != "normal":
         raise ValueError("compress=True needs likelihood='normal': a Student-t likelihood has no sufficient statistics")
     picked = []
-    if compress == "auto":
-        compress = likelihood == "normal" and data.n_cells < data.n_obs
+    if inactive == "auto":
+        inactive = bool(flat.any()) and likelihood == "normal" and compress is not False and not batch_size
+        if flat.any():
+            picked.append(f"inactive={inactive} ({int(flat.sum())} of {data.n_groups} group(s) show no dose response, "
+                          f"e.g. {list(data.labels[flat][:5])}" + ("" if inactive else "; the mixture needs the "
+                          "cell-level Normal likelihood") + ")")
+    if compress == "auto":   # the mixture is written on cells: a screen without replicates has one observation each
+        compress = likelihood == "normal" and (data.n_cells < data.n_obs or inactive)
         picked.append(f"compress={compress} ({data.n_obs} observations in {data.n_cells} cells)")
     hierarchical = pooling == "partial" or (pooling == "auto" and data.n_groups >= POOLING_MIN_GROUPS)
     if pooling == "auto" and data.n_groups > 1:
         picked.append(f"pooling={'partial' if hierarchical else 'none'!r} ({data.n_groups} groups)")
     if picked:
         log.info("build_model picked " + ", ".join(picked))
-    return compress, hierarchical
+    return compress, hierarchical, inactive
 
 # %% ../nbs/01_model.ipynb #cell-024
 def build_model(
@@ -407,22 +464,24 @@ def build_model(
     pooling: Literal["auto", "partial", "none"] = "auto",  # pool groups through population priors
     priors: dict[str, Any] | None = None, # overrides of `default_priors`
     batch_size: int | None = None,        # minibatch size for ADVI (cells if compressed, else observations)
+    inactive: Literal["auto"] | bool = "auto",  # each group active (4PL) or flat; auto: when a group looks flat
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
-                   priors=priors, batch_size=batch_size)
+                   priors=priors, batch_size=batch_size, inactive=inactive)
     parameterization_forms(parameterization)   # refuse a bad option before any work
     tidy = validate(df)
     for message in check_design(tidy):
         log.warning(message)
     data = prepare(tidy)
-    compress, hierarchical = _resolve(data, likelihood, compress, pooling)
     prior = default_priors(data_scales(data))
     unknown = set(priors or {}) - set(prior)
     if unknown:
         raise ValueError(f"unknown prior(s) {sorted(unknown)}; known: {sorted(prior)}")
     prior.update(priors or {})
     fits = ls_group_fits(data, prior)
+    flat = flat_groups(data, fits)
+    compress, hierarchical, inactive = _resolve(data, likelihood, compress, pooling, inactive, batch_size, flat)
     if hierarchical:
         centered = choose_parameterization(data, prior, parameterization, fits)
         if parameterization == "auto":
@@ -437,22 +496,25 @@ def build_model(
         pm.Deterministic("bottom", pt.minimum(theta["e0"], theta["einf"]), dims="group")
         sigma = pm.HalfNormal("sigma", prior["sigma"])
         nu = pm.Gamma("nu", *prior["nu"]) if likelihood == "student_t" else None
+        share = pm.Beta("active_share", *prior["active_share"]) if inactive else None
 
         def mean_of(g, x, zero):
             return _four_pl_x(x, zero, theta["log10_ic50"][g], theta["e0"][g], theta["einf"][g], hill[g])
 
         grid = cell_grid(data) if compress and not batch_size else None
         if grid is not None:
-            _normal_grid(data, sigma, grid, theta, hill)
+            _normal_grid(data, sigma, grid, theta, hill, share)
         elif compress:
-            _normal_cells(data, sigma, batch_size, mean_of)
+            _normal_cells(data, sigma, batch_size, mean_of, theta["e0"], share)
         else:
             _per_observation(data, sigma, nu, batch_size, mean_of)
         for name, value in initial_values(data, prior, fits, centered, hierarchical).items():
             model.set_initval(model[name], value)
+        if inactive:
+            model.set_initval(share, float(np.clip(1 - flat.mean(), 0.1, 0.9)))
     form = describe_parameterization(centered) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
-                           batch_size, prior, options, df=tidy, data=data)
+                           batch_size, prior, options, inactive=bool(inactive), df=tidy, data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029

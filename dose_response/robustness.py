@@ -73,10 +73,10 @@ def simulate_design(d: Design, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFram
 
 # %% ../nbs/08_robustness.ipynb #cell-009
 def design_coverage(idata: az.InferenceData, truth: pd.DataFrame, prob: float = 0.9) -> dict[str, float]:
-    "Coverage of the truth per parameter; IC50 and slope only over groups with an effect (flat ones have none)."
-    effect = truth.index[truth["kind"] != "flat"]
-    return {**coverage(idata, truth, prob, ["log10_ic50"], effect), **coverage(idata, truth, prob, ["e0", "einf"]),
-            **coverage(idata, truth, prob, ["hill"], effect)}
+    "Coverage of the truth per parameter; IC50, slope and full-dose response only over groups with an effect."
+    effect = truth.index[truth["kind"] != "flat"]     # a flat group has no IC50, slope or separate full-dose response
+    return {**coverage(idata, truth, prob, ["log10_ic50"], effect), **coverage(idata, truth, prob, ["e0"]),
+            **coverage(idata, truth, prob, ["einf", "hill"], effect)}
 
 def run_design(d: Design, seed: int = 0, **fit_kw: Any) -> dict[str, Any]:
     "Simulate `d`, fit it with the defaults (`fit_nuts`), diagnose, and return one row of the map."

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .data import repo_root
+from .data import code_fingerprint, repo_root
 
 # %% auto #0
 __all__ = ['SIZES', 'RUN_TEMPLATE', 'REPORT_TEMPLATE', 'PUBLISHED', 'Size', 'parse_sizes', 'write_json', 'read_json',
@@ -134,7 +134,7 @@ def template_path(name: str) -> Path:
     return path
 
 def is_done(folder: Path, seed: int | None = None, settings: dict | None = None) -> bool:
-    "Whether `folder` holds a finished, successful run made with this seed and these settings (its files all there)."
+    "Whether `folder` holds a finished, successful run made by this code with this seed and these settings."
     try:
         m = read_json(folder / "metrics.json")
     except (OSError, ValueError):          # missing, a folder, truncated, not JSON, not UTF-8
@@ -147,6 +147,8 @@ def is_done(folder: Path, seed: int | None = None, settings: dict | None = None)
         return False
     if seed is not None and m.get("seed") != seed:
         return False
+    if not isinstance(m.get("versions"), dict) or m["versions"].get("dose_response_code") != code_fingerprint():
+        return False                       # made by other code: its numbers are not this code's numbers
     return settings is None or m.get("run_settings") == _clean(settings)
 
 

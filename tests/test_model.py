@@ -221,3 +221,53 @@ def test_the_spec_keeps_the_data_and_rebuilds_with_the_users_options(uneven):
     assert (again.spec.hierarchical, again.spec.likelihood, again.spec.batch_size) == (False, "student_t", 40)
     assert "nu" in again.named_vars and again.spec.options["pooling"] == "none"
     assert "model_df" not in m.spec.to_attrs() and "model_data" not in m.spec.to_attrs()
+
+
+def _quiet(df: pd.DataFrame, groups, level: float = 100.0, seed: int = 1) -> pd.DataFrame:
+    "The same screen with `groups` made flat: noise about `level` at every dose."
+    out, rng = df.copy(), np.random.default_rng(seed)
+    q = out.group.isin(groups)
+    out.loc[q, "response"] = level + rng.normal(0, 5, q.sum())
+    return out
+
+
+@pytest.mark.parametrize("layout", ["grid", "gathered cells"])
+def test_the_inactive_mixture_is_the_exact_two_component_likelihood(uneven, layout):
+    "log p(mixture) - log p(4PL) = sum over groups of logaddexp(log s + A_g, log(1-s) + F_g) - A_g, per observation."
+    from scipy import stats
+    from scipy.special import expit, logsumexp
+    df = _quiet(uneven, [uneven.group.iloc[0]])
+    with mock.patch.object(model_module, "cell_grid", return_value=None) if layout != "grid" else mock.MagicMock():
+        mix = dr.build_model(df, inactive=True, parameterization="centered")
+    plain = dr.build_model(df, inactive=False, parameterization="centered")
+    assert mix.spec.inactive and not plain.spec.inactive and mix.spec.compress
+    f, g = mix.compile_logp(jacobian=False), plain.compile_logp(jacobian=False)
+    tidy = mix.spec.df
+    code = pd.Index(mix.spec.data.labels).get_indexer(tidy.group)
+    for point in random_points(mix, 4, seed=2, scale=0.5):
+        s, sd = expit(point["active_share_logodds__"]), np.exp(point["sigma_log__"])
+        mu = dr.four_pl(tidy.concentration.to_numpy(), point["log10_ic50"][code], point["e0"][code],
+                        point["einf"][code], np.exp(point["log_hill"][code]))
+        a = np.bincount(code, stats.norm.logpdf(tidy.response, mu, sd))
+        flat = np.bincount(code, stats.norm.logpdf(tidy.response, point["e0"][code], sd))
+        expected = np.sum(logsumexp([np.log(s) + a, np.log1p(-s) + flat], axis=0) - a)
+        rest = {k: v for k, v in point.items() if k != "active_share_logodds__"}
+        np.testing.assert_allclose(f(point) - g(rest), expected, rtol=1e-9, atol=1e-8)
+
+
+def test_inactive_auto_turns_on_only_where_a_group_looks_flat(caplog):
+    df, _ = dr.simulate(12, replicates=3, seed=4)
+    quiet = _quiet(df, ["cpd0003", "cpd0007"])
+    data = prepare(dr.validate(quiet))
+    flags = model_module.flat_groups(data, model_module.ls_group_fits(data, default_priors(data_scales(data))))
+    assert list(data.labels[flags]) == ["cpd0003", "cpd0007"]
+    with caplog.at_level("INFO", logger="dose_response"):
+        assert dr.build_model(quiet).spec.inactive
+    assert "inactive=True (2 of 12 group(s) show no dose response" in caplog.text
+    assert not dr.build_model(df).spec.inactive                       # every group has a curve
+    assert "p_active" in dr.build_model(quiet).named_vars
+    assert not dr.build_model(quiet, likelihood="student_t").spec.inactive   # needs the cell-level Normal
+    with pytest.raises(ValueError, match="inactive=True needs the cell-level Normal likelihood"):
+        dr.build_model(quiet, likelihood="student_t", inactive=True)
+    with pytest.raises(ValueError, match="inactive='yes' is not one of"):
+        dr.build_model(quiet, inactive="yes")

@@ -174,7 +174,7 @@ def test_a_partial_sweep_does_not_publish(swept):
 
 
 def test_resume_needs_the_same_settings(swept, tmp_path):
-    "A finished size made with other settings, or whose files are damaged, is not trusted by --resume."
+    "A finished size made with other settings or other code, or whose files are damaged, is not trusted by --resume."
     import shutil
     from dose_response.sweep import is_done
     src = swept["out"] / "a"
@@ -199,6 +199,12 @@ def test_resume_needs_the_same_settings(swept, tmp_path):
     d = tmp_path / "no_nuts"
     shutil.copytree(src, d)
     (d / "nuts.nc").unlink()
+    assert not is_done(d, 0, settings)
+    d = tmp_path / "older_code"                                            # same settings, other code
+    shutil.copytree(src, d)
+    m = json.loads((d / "metrics.json").read_text())
+    m["versions"]["dose_response_code"] = "0" * 12
+    (d / "metrics.json").write_text(json.dumps(m))
     assert not is_done(d, 0, settings)
 
 
