@@ -26,9 +26,9 @@ from .data import code_fingerprint, tested_range
 from .model import GROUP_PARAMS, build_model, log
 
 # %% auto #0
-__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'FULLRANK_MAX_BYTES', 'versions',
-           'fit_info', 'funnel', 'compile_nutpie', 'check_nuts_args', 'fit_nuts', 'ELBOConvergence', 'fit_advi',
-           'fit_pathfinder', 'fit', 'save', 'load']
+__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS',
+           'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'compile_nutpie', 'check_nuts_args', 'fit_nuts',
+           'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save', 'load']
 
 # %% ../nbs/02_inference.ipynb #cell-005
 _MODEL_OPTIONS = set(inspect.signature(build_model).parameters) - {"df"}
@@ -117,6 +117,7 @@ def _divergences(idata: az.InferenceData) -> int:
     return int(stats["diverging"].sum()) if "diverging" in stats else 0
 
 MIXING_CHECK_MAX = 2_000   # free parameters up to which fit_nuts checks R-hat/ESS itself (and retries on them)
+MIXTURE_RHAT = 1.05        # R-hat above which chains sit in different modes (not merely mix slowly)
 
 def _mixing(idata: az.InferenceData, model: pm.Model, chains: int) -> tuple[float, float]:
     "Largest R-hat and smallest bulk/tail ESS per chain over the model's free parameters (NaN when too many)."
@@ -153,6 +154,12 @@ def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = Non
     attempt["divergences"] = _divergences(idata)
     if chains > 1:
         attempt["max_rhat"], attempt["min_ess_per_chain"] = _mixing(idata, attempt["model"], chains)
+    spec = attempt["model"].spec
+    if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and spec.flat_groups and not spec.inactive \
+            and spec.options.get("inactive") == "auto":   # separate modes: the two readings of a flat group
+        return {**attempt, "model": spec.rebuild(inactive=True), "inactive": True,
+                "why": f"R-hat {attempt['max_rhat']:.2f} with {len(spec.flat_groups)} group(s) that look flat "
+                       f"(e.g. {spec.flat_groups[:3]}): each group active or flat"}
     if attempt["divergences"]:
         if previous is not None and "noncentered" in attempt and attempt["divergences"] >= previous["divergences"] \
                 and attempt["target_accept"] < RETRY_TARGET_ACCEPT:   # non-centring made it no better: undo it
@@ -186,7 +193,7 @@ def _attempts(run, first: dict, chains: int, retry: bool):
         attempts.append(attempt)
         if not retry or nxt is None or len(attempts) == MAX_ATTEMPTS:
             return idata, attempts
-        attempt = {k: nxt[k] for k in ("model", "target_accept", "draws", "tune", "why") if k in nxt}
+        attempt = {k: nxt[k] for k in ("model", "target_accept", "draws", "tune", "why", "inactive") if k in nxt}
         if "noncentered" in nxt:
             attempt["noncentered"] = nxt["noncentered"]
 

@@ -403,6 +403,7 @@ class ModelSpec:
     priors: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)   # the arguments build_model was called with (to rebuild it)
     inactive: bool = False                        # each group active or flat (a mixture; `p_active` per group)
+    flat_groups: list = field(default_factory=list)  # groups whose data show no dose response (`flat_groups`)
     df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data it was built from
     data: DoseData | None = field(default=None, repr=False, compare=False)    # ... and its arrays
 
@@ -412,13 +413,14 @@ class ModelSpec:
 
     def to_attrs(self) -> dict[str, Any]:
         "Flat, NetCDF-friendly version (prefix `model_`)."
-        skip = ("priors", "options", "parameterization", "df", "data")
+        skip = ("priors", "options", "parameterization", "df", "data", "flat_groups")
         out = {f"model_{f.name}": getattr(self, f.name) for f in fields(self) if f.name not in skip}
         out["model_parameterization"] = json.dumps(self.parameterization)
         out["model_batch_size"] = self.batch_size or 0
         out["model_hierarchical"] = int(self.hierarchical)
         out["model_compress"] = int(self.compress)
         out["model_inactive"] = int(self.inactive)
+        out["model_n_flat_groups"] = len(self.flat_groups)
         out["model_priors"] = repr(self.priors)
         return out
 
@@ -438,12 +440,12 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
     if compress is True and likelihood != "normal":
         raise ValueError("compress=True needs likelihood='normal': a Student-t likelihood has no sufficient statistics")
     picked = []
-    if inactive == "auto":
-        inactive = bool(flat.any()) and likelihood == "normal" and compress is not False and not batch_size
+    if inactive == "auto":   # the plain model first: fit_nuts switches to the mixture if the chains then disagree
+        inactive = False
         if flat.any():
-            picked.append(f"inactive={inactive} ({int(flat.sum())} of {data.n_groups} group(s) show no dose response, "
-                          f"e.g. {list(data.labels[flat][:5])}" + ("" if inactive else "; the mixture needs the "
-                          "cell-level Normal likelihood") + ")")
+            picked.append(f"inactive=False for now ({int(flat.sum())} of {data.n_groups} group(s) show no dose "
+                          f"response, e.g. {list(data.labels[flat][:5])}: if the chains disagree, fit_nuts refits "
+                          "with inactive=True)")
     if compress == "auto":   # the mixture is written on cells: a screen without replicates has one observation each
         compress = likelihood == "normal" and (data.n_cells < data.n_obs or inactive)
         picked.append(f"compress={compress} ({data.n_obs} observations in {data.n_cells} cells)")
@@ -464,7 +466,7 @@ def build_model(
     pooling: Literal["auto", "partial", "none"] = "auto",  # pool groups through population priors
     priors: dict[str, Any] | None = None, # overrides of `default_priors`
     batch_size: int | None = None,        # minibatch size for ADVI (cells if compressed, else observations)
-    inactive: Literal["auto"] | bool = "auto",  # each group active (4PL) or flat; auto: when a group looks flat
+    inactive: Literal["auto"] | bool = "auto",  # each group active (4PL) or flat; auto: fit_nuts's remedy
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
@@ -514,7 +516,8 @@ def build_model(
             model.set_initval(share, float(np.clip(1 - flat.mean(), 0.1, 0.9)))
     form = describe_parameterization(centered) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
-                           batch_size, prior, options, inactive=bool(inactive), df=tidy, data=data)
+                           batch_size, prior, options, inactive=bool(inactive),
+                           flat_groups=list(data.labels[flat]), df=tidy, data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029
