@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import os
 import platform
 import time
@@ -404,15 +405,22 @@ def fit_advi(
     if method == "fullrank_advi":
         _check_fullrank(model)
     stop = ELBOConvergence(window, rtol, atol, min_iter)
-    with model:
-        inference = pm.ADVI(random_seed=seed) if method == "advi" else pm.FullRankADVI(random_seed=seed)
-        opt = pm.adagrad_window(learning_rate=learning_rate)
-        t0 = time.perf_counter()
-        inference.fit(1, obj_optimizer=opt, callbacks=[stop], progressbar=False)   # compiles the step function
-        t1 = time.perf_counter()
-        if n > 1:
-            inference.refine(n - 1, progressbar=progressbar)
-        t2 = time.perf_counter()
+    pymc_log = logging.getLogger("pymc")   # without a progress bar, no "Finished"/"Interrupted at" lines either:
+    level = pymc_log.level                  # where and why ADVI stopped is in the result's attrs
+    if not progressbar:
+        pymc_log.setLevel(logging.WARNING)
+    try:
+        with model:
+            inference = pm.ADVI(random_seed=seed) if method == "advi" else pm.FullRankADVI(random_seed=seed)
+            opt = pm.adagrad_window(learning_rate=learning_rate)
+            t0 = time.perf_counter()
+            inference.fit(1, obj_optimizer=opt, callbacks=[stop], progressbar=False)   # compiles the step function
+            t1 = time.perf_counter()
+            if n > 1:
+                inference.refine(n - 1, progressbar=progressbar)
+            t2 = time.perf_counter()
+    finally:
+        pymc_log.setLevel(level)
     approx = inference.approx
     idata = approx.sample(draws, random_seed=seed, return_inferencedata=True)
     loss = np.asarray(inference.hist, dtype=float)

@@ -28,3 +28,16 @@ def test_notebooks_with_slow_results_are_stored_executed(name):
     nb = nbformat.read(NBS / name, as_version=4)
     slow = [c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("#| slow")]
     assert slow and all(c.get("outputs") for c in slow), [c.source[:60] for c in slow if not c.get("outputs")]
+
+
+NOISE = ("Interrupted at ", "Finished [100%]", "could not link to a BLAS", "Potentials ignored")
+
+
+@pytest.mark.parametrize("path", sorted(NBS.glob("*.ipynb")), ids=lambda p: p.name)
+def test_kept_outputs_carry_no_known_noise(path):
+    "A reader should not meet library chatter (BLAS warnings, ADVI's 'Interrupted at') in the executed notebooks."
+    nb = nbformat.read(path, as_version=4)
+    texts = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+             if o.get("output_type") == "stream"]
+    found = [n for n in NOISE for t in texts if n in t]
+    assert not found, found
