@@ -20,7 +20,7 @@ log = logging.getLogger("dose_response")
 # %% auto #0
 __all__ = ['log', 'SINGLE_CURVE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate', 'check_design',
            'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced', 'simulate', 'sample_groups', 'plot_curves',
-           'repo_root', 'code_fingerprint', 'load_dataset']
+           'repo_root', 'code_fingerprint', 'resumable_rows', 'append_rows', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -287,6 +287,26 @@ def code_fingerprint() -> str:
     for f in sorted(Path(importlib.util.find_spec("dose_response").origin).parent.glob("*.py")):
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:12]
+
+def resumable_rows(out: str | Path) -> pd.DataFrame:
+    "The rows a resumable benchmark already wrote to the CSV `out` with this code; rows from other code are dropped."
+    out = Path(out)
+    if not out.exists():
+        return pd.DataFrame()
+    done = pd.read_csv(out)
+    same = done["code"] == code_fingerprint() if "code" in done else pd.Series(False, index=done.index)
+    if (~same).any():
+        print(f"{int((~same).sum())} row(s) of {out} were made by other code: they run again")
+    return done[same].reset_index(drop=True)
+
+def append_rows(done: pd.DataFrame, rows: pd.DataFrame, out: str | Path) -> pd.DataFrame:
+    "`done` with `rows` appended (stamped with `code_fingerprint()`), written to `out` through a temporary file."
+    rows = rows.assign(code=code_fingerprint())
+    done = pd.concat([done, rows], ignore_index=True) if len(done) else rows
+    tmp = Path(out).with_suffix(".tmp")
+    done.to_csv(tmp, index=False)
+    tmp.replace(out)             # a run that stops part-way keeps every finished row
+    return done
 
 DATA_DIR = repo_root() / "data"
 

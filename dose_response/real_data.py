@@ -12,7 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .data import DATASETS, load_dataset
+from .data import DATASETS, append_rows, load_dataset, resumable_rows
 from .diagnostics import diagnose, fit_ls, summarize_groups
 from .inference import fit_info, fit_nuts
 
@@ -50,18 +50,14 @@ def fit_real(name: str, seed: int = 1, **fit_kw: Any) -> pd.DataFrame:
 
 def real_data_table(names: Sequence[str], out: str | Path, seed: int = 1) -> pd.DataFrame:
     "Fit every data set in `names` not yet in the CSV `out`, appending as each finishes; return the rows of `names`."
-    out = Path(out)
-    done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=["data"])
+    done = resumable_rows(out)
     for name in names:
-        if (done["data"] == name).any():
+        if len(done) and (done["data"] == name).any():
             continue
         rows = fit_real(name, seed)
         print(f"{name}: {'converged' if rows.converged.iloc[0] else 'NOT converged'}, {rows.wall_s.iloc[0]:.0f} s",
               flush=True)
-        done = pd.concat([done, rows], ignore_index=True) if len(done) else rows
-        tmp = out.with_suffix(".tmp")
-        done.to_csv(tmp, index=False)
-        tmp.replace(out)
+        done = append_rows(done, rows, out)
     return done[done["data"].isin(list(names))].reset_index(drop=True)
 
 def per_data_set(table: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .data import four_pl_np
+from .data import append_rows, four_pl_np, resumable_rows
 from .compare import coverage
 from .diagnostics import diagnose
 from .inference import fit_info, fit_nuts
@@ -94,9 +94,8 @@ def run_design(d: Design, seed: int = 0, **fit_kw: Any) -> dict[str, Any]:
 
 # %% ../nbs/08_robustness.ipynb #cell-011
 def robustness_map(designs: Sequence[Design], out: str | Path, seed: int = 0, **fit_kw: Any) -> pd.DataFrame:
-    "Run every design not already in the CSV `out`, appending each row as it finishes; return the whole table."
-    out = Path(out)
-    done = pd.read_csv(out) if out.exists() else pd.DataFrame()
+    "Run every design not already in the CSV `out` (from this code), appending each row as it finishes."
+    done = resumable_rows(out)
     for i, d in enumerate(designs):
         if len(done) and ((done["name"] == d.name) & (done["seed"] == seed)).any():
             continue
@@ -104,10 +103,7 @@ def robustness_map(designs: Sequence[Design], out: str | Path, seed: int = 0, **
         print(f"[{i + 1}/{len(designs)}] {d.name}: {'converged' if row['converged'] else 'NOT converged'} "
               f"({row['divergences']} div, R-hat {row['max_rhat']:.3f}, ESS {row['min_ess_bulk']:.0f}, "
               f"{row['wall_s']:.0f} s)", flush=True)
-        done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
-        tmp = out.with_suffix(".tmp")
-        done.to_csv(tmp, index=False)
-        tmp.replace(out)             # a run that stops part-way keeps every finished row
+        done = append_rows(done, pd.DataFrame([row]), out)
     names = [d.name for d in designs]
     return done[done["name"].isin(names) & (done["seed"] == seed)].reset_index(drop=True)
 

@@ -40,6 +40,12 @@ def test_map_keeps_finished_rows_and_resumes(tmp_path, monkeypatch):
     designs[1] = rb.Design("b")
     table = rb.robustness_map(designs, out)
     assert calls == ["a", "boom", "b", "c"] and table.name.tolist() == ["a", "b", "c"]
+    # rows made by other code are not trusted: they run again, and replace the old ones
+    stale = pd.read_csv(out)
+    stale.loc[stale.name == "b", "code"] = "0" * 12
+    stale.to_csv(out, index=False)
+    table = rb.robustness_map(designs, out)
+    assert calls[4:] == ["b"] and sorted(table.name) == ["a", "b", "c"] and len(pd.read_csv(out)) == 3
 
 
 @pytest.fixture(scope="module")
