@@ -31,7 +31,7 @@ setuptools.setup(
     install_requires=cfg["requirements"].split(),
     extras_require={
         "dev": cfg["dev_requirements"].split(),
-        "numpyro": ["numpyro", "jax"],
+        "numpyro": ["numpyro==0.22.0", "jax==0.10.2"],
     },
     entry_points={
         "console_scripts": cfg["console_scripts"].split(),

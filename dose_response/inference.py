@@ -316,7 +316,8 @@ def fit_nuts(
     else:
         raise ValueError(f"backend={backend!r} is not one of ('nutpie', 'pymc', 'numpyro')")
     for a in attempts[1:]:
-        change = f"{' and '.join(a['noncentered'])} non-centred" if "noncentered" in a else \
+        change = "each group active or flat (inactive=True)" if a.get("inactive") else \
+                 f"{' and '.join(a['noncentered'])} non-centred" if "noncentered" in a else \
                  f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune']}"
         log.info(f"fit_nuts ran again ({a['why']}) with {change}")
     last = attempts[-1]

@@ -3,6 +3,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
+from unittest import mock
 
 import dose_response as dr
 from dose_response.compare import coverage
@@ -153,11 +154,27 @@ def test_errors_are_plain(screen):
         fit_nuts(dr.build_model(df), parameterization="centered")
     with pytest.raises(TypeError, match="expected a tidy DataFrame or a model"):
         fit_nuts([1, 2, 3])
-    try:
-        import jax  # noqa: F401
-    except ImportError:
+    import builtins
+    real_import = builtins.__import__
+    def no_jax(name, *a, **k):
+        if name in ("jax", "numpyro"):
+            raise ImportError(name)
+        return real_import(name, *a, **k)
+    with mock.patch("builtins.__import__", no_jax):
         with pytest.raises(ImportError, match="backend='numpyro' needs JAX and numpyro"):
             fit_nuts(df, backend="numpyro")
+
+
+def test_the_jax_path_fits_the_same_posterior(nuts, screen):
+    "backend='numpyro' runs the same model through JAX (and on a GPU where JAX has one); on CPU here."
+    j = fit_nuts(screen[0], seed=SEED, backend="numpyro", progressbar=False)
+    assert fit_info(j)["backend"] == "numpyro"
+    d = diagnose(j)
+    assert d.divergences == 0 and d.max_rhat < 1.03 and d.min_ess_bulk > 200, d.reasons
+    a, b = summarize_groups(nuts), summarize_groups(j)
+    sd = (a.log10_ic50_q95 - a.log10_ic50_q05) / 3.29          # the 90% interval spans 3.29 SDs
+    assert ((a.log10_ic50_median - b.log10_ic50_median).abs() < 0.5 * sd).all()
+    assert np.allclose(b.log10_ic50_q95 - b.log10_ic50_q05, a.log10_ic50_q95 - a.log10_ic50_q05, rtol=0.3)
 
 
 def test_pathfinder_through_fit(screen):
