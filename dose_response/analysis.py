@@ -75,7 +75,8 @@ def ic50_table(idata: az.InferenceData, df: pd.DataFrame | None = None) -> pd.Da
                         "p_ic50_below_range": s["p_ic50_below_range"], "p_ic50_above_range": s["p_ic50_above_range"],
                         "conc_min": s["conc_min"], "conc_max": s["conc_max"]})
     out = out.loc[r.index].join(r[["rank", "p_more_potent_than_next", "rank_q05", "rank_q95"]])
-    return out[IC50_COLUMNS]
+    # a fit with inactive groups (01_model) says how likely each group is to do anything at all
+    return out[IC50_COLUMNS].assign(p_active=s["p_active"].loc[r.index]) if "p_active" in s else out[IC50_COLUMNS]
 
 # %% ../nbs/10_analysis.ipynb #cell-010
 def verdict_text(diag: Diagnostics) -> str:

@@ -89,6 +89,9 @@ def test_flat_groups_are_fitted_as_inactive_and_the_chains_agree(flat_screen):
     p = dr.summarize_groups(idata)["p_active"]
     flat = truth.index[truth.kind == "flat"]
     assert (p[flat] < 0.2).all() and (p.drop(flat) > 0.8).all(), p.round(3)
+    from dose_response.analysis import ic50_table
+    table = ic50_table(idata)                                       # and the user's IC50 table says so
+    assert (table.loc[flat, "p_active"] < 0.2).all() and list(table.columns[-1:]) == ["p_active"]
     # the population is learnt from the active groups: its full-dose response stays where theirs are
     active_einf = truth.einf.drop(flat)
     assert abs(float(idata.posterior["einf_mu"].mean()) - active_einf.mean()) < 3 * active_einf.std()
