@@ -150,13 +150,18 @@ def _noncentre(model: pm.Model, params: list[str]) -> pm.Model:
     forms = dict(asked) if isinstance(asked, dict) else {p: asked for p in GROUP_PARAMS}
     return model.spec.rebuild(parameterization={**forms, **{p: "noncentered" for p in params}})
 
+def _can_mix(spec) -> bool:
+    "Whether the model can be rebuilt with inactive groups: not already, a Normal likelihood on cells, full batch."
+    return (not spec.inactive and spec.likelihood == "normal" and spec.options.get("compress", "auto") is not False
+            and not spec.batch_size)
+
 def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = None) -> dict | None:
     "What the next attempt changes, from what went wrong in this one (and the one before it); None: nothing went wrong."
     attempt["divergences"] = _divergences(idata)
     if chains > 1:
         attempt["max_rhat"], attempt["min_ess_per_chain"] = _mixing(idata, attempt["model"], chains)
     spec = attempt["model"].spec
-    if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and spec.flat_groups and not spec.inactive \
+    if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and spec.flat_groups and _can_mix(spec) \
             and spec.options.get("inactive") == "auto":   # separate modes: the two readings of a flat group
         return {**attempt, "model": spec.rebuild(inactive=True), "inactive": True,
                 "why": f"R-hat {attempt['max_rhat']:.2f} with {len(spec.flat_groups)} group(s) that look flat "

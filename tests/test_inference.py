@@ -285,3 +285,14 @@ def test_the_pymc_backend_runs_through_the_same_call():
     assert (info["method"], info["backend"]) == ("nuts", "pymc")
     assert idata.posterior.sizes["draw"] == 100 and list(idata.posterior.group.values) == list(df.group.unique())
     assert info["tune_s"] > 0 and info["sample_s"] > 0 and "observed_data" in idata.groups()
+
+
+def test_the_mixture_remedy_is_offered_only_where_the_model_can_take_it():
+    "A Student-t, per-observation or minibatch model cannot be rebuilt with inactive groups: no crash mid-retry."
+    from dose_response.inference import _can_mix
+    df, _ = dr.simulate(8, replicates=2, seed=3)
+    assert _can_mix(dr.build_model(df).spec)
+    assert not _can_mix(dr.build_model(df, inactive=True).spec)            # already
+    assert not _can_mix(dr.build_model(df, likelihood="student_t").spec)
+    assert not _can_mix(dr.build_model(df, compress=False).spec)
+    assert not _can_mix(dr.build_model(df, batch_size=20).spec)
