@@ -362,23 +362,24 @@ def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, cent
 # %% ../nbs/01_model.ipynb #new-2d46b0c5
 FLAT_P = 0.05   # a group whose cell means a constant explains at this level (chi-squared test) may be inactive
 
-def flat_groups(data: DoseData, fits: GroupFits) -> np.ndarray:
-    "Mask of the groups whose cell means show no dose response: chi-squared test of a constant, p > `FLAT_P`."
-    g, n, ybar = data.cell_group, data.cell_n.astype(float), data.cell_mean
-    level = np.bincount(g, n * ybar, data.n_groups) / np.bincount(g, n, data.n_groups)
-    stat = np.bincount(g, n * (ybar - level[g]) ** 2, data.n_groups) / fits.sigma**2
-    dof = np.bincount(g, minlength=data.n_groups) - 1
-    return (dof >= 1) & (stats.chi2.sf(stat, np.maximum(dof, 1)) > FLAT_P)
-
-def _flat_ss(data: DoseData, e0):
-    "Each group's between-cell sum of squares about a constant `e0`: its scatter about its mean plus N (mean - e0)^2."
+def _group_levels(data: DoseData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Per group: observations, mean response, and the between-cell sum of squares about that mean."
     g, n, ybar = data.cell_group, data.cell_n.astype(float), data.cell_mean
     size = np.bincount(g, n, data.n_groups)
     level = np.bincount(g, n * ybar, data.n_groups) / size
+    return size, level, np.bincount(g, n * (ybar - level[g]) ** 2, data.n_groups)
+
+def flat_groups(data: DoseData, fits: GroupFits) -> np.ndarray:
+    "Mask of the groups whose cell means show no dose response: chi-squared test of a constant, p > `FLAT_P`."
+    _, _, scatter = _group_levels(data)
+    dof = np.bincount(data.cell_group, minlength=data.n_groups) - 1
+    return (dof >= 1) & (stats.chi2.sf(scatter / fits.sigma**2, np.maximum(dof, 1)) > FLAT_P)
+
+def _flat_ss(data: DoseData, e0):
+    "Each group's between-cell sum of squares about a constant `e0`: its scatter about its mean plus N (mean - e0)^2."
+    size, level, scatter = _group_levels(data)
     # data, like the cell means: a compiled model can be given new responses of the same design
-    scatter = pm.Data("group_scatter", np.bincount(g, n * (ybar - level[g]) ** 2, data.n_groups))
-    level = pm.Data("group_mean", level)
-    return scatter + size * (level - e0) ** 2
+    return pm.Data("group_scatter", scatter) + size * (pm.Data("group_mean", level) - e0) ** 2
 
 def _active_or_flat(active, flat, sigma, share):
     "Sum over groups of log(share e^(-active/2s^2) + (1 - share) e^(-flat/2s^2)); records `p_active` per group."

@@ -167,6 +167,8 @@ def test_errors_are_plain(screen):
 
 def test_the_jax_path_fits_the_same_posterior(nuts, screen):
     "backend='numpyro' runs the same model through JAX (and on a GPU where JAX has one); on CPU here."
+    # margins over seeds 4-6 (`python bench/seed_margins.py --kinds jax --seeds 4-6`): R-hat <= 1.006, bulk ESS >= 3,630,
+    # IC50 medians at most 0.056 nutpie SDs from nutpie's, interval widths 0.94-1.08 of nutpie's
     j = fit_nuts(screen[0], seed=SEED, backend="numpyro", progressbar=False)
     assert fit_info(j)["backend"] == "numpyro"
     d = diagnose(j)

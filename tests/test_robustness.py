@@ -84,7 +84,8 @@ def test_flat_groups_are_fitted_as_inactive_and_the_chains_agree(flat_screen):
     assert info["model_inactive"] == 1 and info["attempts"][0]["max_rhat"] > 1.05
     assert "look flat" in info["attempts"][1]["why"] and info["attempts"][1]["inactive"] is True
     d = dr.diagnose(idata)
-    # margins: without the mixture R-hat was 1.53 and bulk ESS 7; with it 1.003 and 2,035 (seed 0)
+    # margins over seeds 0-7 (`python bench/seed_margins.py`): the plain first attempt R-hat 1.27-1.74, the mixture
+    # R-hat 1.003-1.006 with bulk ESS 1,344-2,035, p_active at most 0.002 for flat groups and 1.000 for the others
     assert d.max_rhat < 1.05 and d.min_ess_bulk > 200, d.reasons
     p = dr.summarize_groups(idata)["p_active"]
     flat = truth.index[truth.kind == "flat"]
