@@ -30,8 +30,8 @@ def _errors(idata, truth, groups):
 
 
 def test_student_t_fit_mixes_and_records_its_likelihood(screen):
-    "Margins, not one seed's verdict: over seeds 0-7 this fit gave R-hat 1.003-1.010, bulk ESS 616-1793, 0 divergences
-    (`python bench/seed_margins.py`)."
+    """Margins, not one seed's verdict: over seeds 0-7 this fit gave R-hat 1.003-1.010, bulk ESS 616-1793, 0 divergences
+    (`python bench/seed_margins.py`)."""
     _, _, _, _, fits = screen
     t = fits["student_t"]
     d = dr.diagnose(t)
