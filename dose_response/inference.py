@@ -390,7 +390,7 @@ def fit_advi(
     draws: int = 1000,               # draws from the fitted approximation
     seed: int = 0,
     progressbar: bool = True,
-    learning_rate: float = 0.01,     # adagrad_window learning rate
+    learning_rate: float = 0.05,     # adagrad_window learning rate
     window: int = 500, rtol: float = 1e-5, atol: float = 0.5, min_iter: int = 2000,  # stopping rule
     n_weights: int = 200,            # importance log-weights stored for the Pareto-k check (0 = none)
     **kw: Any,                       # build_model options (when given data)
