@@ -7,14 +7,16 @@ from dose_response.data import repo_root
 from dose_response.sweep import _replace_between
 
 
-def arguments(doc: str, out_name: str, seed: int, what: str) -> argparse.Namespace:
-    "Parse --out, --seed, --only and --publish for a script that appends rows to runs/<out_name>."
+def arguments(doc: str, out_name: str, seed: int, what: str, **extra: dict) -> argparse.Namespace:
+    "Parse --out, --seed, --only, --publish (and `extra` options: name -> add_argument keywords) for a script that appends rows to runs/<out_name>."
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(repo_root() / "runs" / out_name), help="CSV to append rows to")
     ap.add_argument("--seed", type=int, default=seed, help="seed of the fits")
     ap.add_argument("--only", default="", help=f"comma-separated {what} names (default: all)")
     ap.add_argument("--publish", action="store_true",
                     help=f"copy a complete table to results/{out_name} and rewrite its README section")
+    for name, options in extra.items():
+        ap.add_argument(f"--{name}", **options)
     a = ap.parse_args()
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     return a

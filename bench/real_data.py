@@ -1,9 +1,11 @@
 """The real-data benchmark of nbs/09_real_data: every shipped drc data set fitted with the defaults.
 
     python bench/real_data.py [--out runs/real_data.csv] [--seed 1] [--only NAME,NAME] [--publish]
+                              [--backend nutpie|pymc|numpyro]
 
 Resumable: data sets already in --out are kept and skipped. --publish copies a complete table (every data set) to
-results/real_data.csv; a partial or trial run never touches results/.
+results/real_data.csv; a partial or trial run never touches results/. The published table is the default fit:
+another --backend is a trial (it cannot be published).
 """
 import sys
 
@@ -15,8 +17,12 @@ from dose_response.real_data import per_data_set, readme_real_data, real_data_ta
 
 
 def main() -> int:
-    a = arguments(__doc__, "real_data.csv", seed=1, what="data set")
-    table = real_data_table(a.only.split(",") if a.only else list(DATASETS), a.out, seed=a.seed)
+    a = arguments(__doc__, "real_data.csv", seed=1, what="data set",
+                  backend=dict(default="nutpie", choices=["nutpie", "pymc", "numpyro"], help="fit_nuts's backend"))
+    if a.publish and a.backend != "nutpie":
+        print("--publish is for the default fit (backend nutpie)", file=sys.stderr)
+        return 2
+    table = real_data_table(a.only.split(",") if a.only else list(DATASETS), a.out, seed=a.seed, backend=a.backend)
     summary = per_data_set(table)
     print(summary.round(3).to_string())
     print(f"converged: {int(summary.converged.sum())} of {len(summary)} data sets; least squares determines "

@@ -28,8 +28,8 @@ from .model import GROUP_PARAMS, build_model, log
 
 # %% auto #0
 __all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS',
-           'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'compile_nutpie', 'check_nuts_args', 'fit_nuts',
-           'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save', 'load']
+           'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'compile_nutpie', 'jax_cache_dir', 'check_nuts_args',
+           'fit_nuts', 'ELBOConvergence', 'fit_advi', 'fit_pathfinder', 'fit', 'save', 'load']
 
 # %% ../nbs/02_inference.ipynb #cell-005
 _MODEL_OPTIONS = set(inspect.signature(build_model).parameters) - {"df"}
@@ -236,12 +236,24 @@ def _nutpie(model, chains, seed, progressbar, kw, first, retry):
     idata, attempts = _attempts(run, {**first, "model": model}, chains, retry)
     return idata, timing, attempts
 
+def jax_cache_dir() -> Path:
+    "Where JAX keeps compiled samplers between processes for `backend='numpyro'` (unless JAX was given a directory)."
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dose_response" / "jax"
+
+def _use_jax_cache() -> None:
+    "Turn on JAX's persistent compilation cache, in `jax_cache_dir()`, unless the user configured one."
+    import jax
+    if not jax.config.jax_compilation_cache_dir:     # JAX_COMPILATION_CACHE_DIR or the user's own setting win
+        jax.config.update("jax_compilation_cache_dir", str(jax_cache_dir()))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)   # a small model compiles in < 1 s
+
 def _pymc(model, chains, seed, progressbar, kw, first, retry, nuts_sampler="pymc"):
     if nuts_sampler == "numpyro":
         try:
             import jax, numpyro  # noqa: F401
         except ImportError as e:
             raise ImportError("backend='numpyro' needs JAX and numpyro: pip install 'dose_response[numpyro]'") from e
+        _use_jax_cache()
     timing = {"compile": 0.0, "tune": 0.0, "sample": 0.0}
 
     def run(a):

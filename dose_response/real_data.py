@@ -48,13 +48,13 @@ def fit_real(name: str, seed: int = 1, **fit_kw: Any) -> pd.DataFrame:
                       min_ess_tail=d.min_ess_tail, divergences=d.divergences, attempts=len(info["attempts"]),
                       wall_s=wall, pooling=pooling, reasons=" | ".join(d.reasons))
 
-def real_data_table(names: Sequence[str], out: str | Path, seed: int = 1) -> pd.DataFrame:
+def real_data_table(names: Sequence[str], out: str | Path, seed: int = 1, **fit_kw: Any) -> pd.DataFrame:
     "Fit every data set in `names` not yet in the CSV `out`, appending as each finishes; return the rows of `names`."
     done = resumable_rows(out)
     for name in names:
         if len(done) and (done["data"] == name).any():
             continue
-        rows = fit_real(name, seed)
+        rows = fit_real(name, seed, **fit_kw)
         print(f"{name}: {'converged' if rows.converged.iloc[0] else 'NOT converged'}, {rows.wall_s.iloc[0]:.0f} s",
               flush=True)
         done = append_rows(done, rows, out)

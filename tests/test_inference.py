@@ -1,4 +1,10 @@
 """Fitting and diagnostics: recovery, convergence verdicts, reproducibility, saving, labels."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import arviz as az
 import numpy as np
 import pandas as pd
@@ -177,6 +183,31 @@ def test_the_jax_path_fits_the_same_posterior(nuts, screen):
     sd = (a.log10_ic50_q95 - a.log10_ic50_q05) / 3.29          # the 90% interval spans 3.29 SDs
     assert ((a.log10_ic50_median - b.log10_ic50_median).abs() < 0.5 * sd).all()
     assert np.allclose(b.log10_ic50_q95 - b.log10_ic50_q05, a.log10_ic50_q95 - a.log10_ic50_q05, rtol=0.3)
+
+
+JAX_CHILD = """
+import json
+import dose_response as dr
+from dose_response.inference import jax_cache_dir
+df, _ = dr.simulate(3, concentrations=6, replicates=2, seed=3)
+idata = dr.fit_nuts(df, seed=1, draws=200, tune=200, chains=2, progressbar=False, backend="numpyro")
+print(json.dumps({"dir": str(jax_cache_dir()), "sum": float(idata.posterior["log10_ic50"].sum())}))
+"""
+
+
+def test_the_jax_path_keeps_its_compiled_sampler_between_processes(tmp_path):
+    "backend='numpyro' stores XLA programs in jax_cache_dir(): a second process compiles nothing and draws the same numbers."
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")} | {"XDG_CACHE_HOME": str(tmp_path)}
+    run = lambda: json.loads(subprocess.run([sys.executable, "-c", JAX_CHILD], env=env, check=True, capture_output=True,
+                                            text=True).stdout.strip().splitlines()[-1])
+    first = run()
+    cache = Path(first["dir"])
+    assert cache == tmp_path / "dose_response" / "jax"
+    entries = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert entries, "nothing was cached"
+    second = run()
+    assert second["sum"] == first["sum"]                     # same seed, same draws, from the cache or not
+    assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == entries   # every program came from the cache
 
 
 def test_pathfinder_through_fit(screen):
