@@ -5,7 +5,7 @@ first run left (a machine that has fitted before). Also checks that both runs dr
 the same temporary folder, so that the first run is cold).
 
 Run: `.venv/bin/python bench/small_fit.py [--dataset ryegrass] [--runs 2] [--backend nutpie|pymc|numpyro]`. Prints a
-table and writes bench/out/small_fit.json (bench/out/small_fit_BACKEND.json for another backend).
+table and writes bench/small_fit/BACKEND.json (committed: the figures the README quotes).
 """
 import argparse
 import json
@@ -48,7 +48,7 @@ def main() -> None:
     p.add_argument("--backend", default="nutpie", choices=["nutpie", "pymc", "numpyro"])
     p.add_argument("--out", default=None)
     a = p.parse_args()
-    a.out = a.out or str(Path(__file__).parent / "out" / f"small_fit{'' if a.backend == 'nutpie' else '_' + a.backend}.json")
+    a.out = a.out or str(Path(__file__).parent / "small_fit" / f"{a.backend}.json")
     with tempfile.TemporaryDirectory() as cache:
         rows = [{"cache": "cold", **run_child(a.dataset, a.backend, cache)}]
         rows += [{"cache": "warm", **run_child(a.dataset, a.backend, cache)} for _ in range(a.runs)]
