@@ -8,7 +8,8 @@ from dose_response.sweep import _replace_between
 
 
 def arguments(doc: str, out_name: str, seed: int, what: str, **extra: dict) -> argparse.Namespace:
-    "Parse --out, --seed, --only, --publish (and `extra` options: name -> add_argument keywords) for a script that appends rows to runs/<out_name>."
+    """Parse --out, --seed, --only and --publish for a script that appends rows to runs/<out_name>; `extra` adds
+    options (name -> add_argument keywords)."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(repo_root() / "runs" / out_name), help="CSV to append rows to")
     ap.add_argument("--seed", type=int, default=seed, help="seed of the fits")

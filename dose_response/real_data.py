@@ -46,11 +46,16 @@ def fit_real(name: str, seed: int = 1, **fit_kw: Any) -> pd.DataFrame:
     pooling = "partial" if info["model_hierarchical"] else ("one curve" if len(out) == 1 else "none")
     return out.assign(converged=d.converged, max_rhat=d.max_rhat, min_ess_bulk=d.min_ess_bulk,
                       min_ess_tail=d.min_ess_tail, divergences=d.divergences, attempts=len(info["attempts"]),
-                      wall_s=wall, pooling=pooling, reasons=" | ".join(d.reasons))
+                      wall_s=wall, pooling=pooling, reasons=" | ".join(d.reasons), backend=info["backend"])
 
 def real_data_table(names: Sequence[str], out: str | Path, seed: int = 1, **fit_kw: Any) -> pd.DataFrame:
     "Fit every data set in `names` not yet in the CSV `out`, appending as each finishes; return the rows of `names`."
     done = resumable_rows(out)
+    backend = fit_kw.get("backend", "nutpie")
+    made = set(done["backend"].fillna("nutpie")) if "backend" in done else ({"nutpie"} if len(done) else set())
+    if made - {backend}:
+        raise ValueError(f"{out} holds fits made with backend {sorted(made - {backend})}, not {backend!r}: "
+                         "give each backend its own file")
     for name in names:
         if len(done) and (done["data"] == name).any():
             continue

@@ -30,3 +30,14 @@ def test_published_table_covers_every_data_set_and_meets_the_targets():
     # which no 4PL follows) are the documented exception
     fits = summary.drop(index=["lettuce", "leaflength"])
     assert (fits.ls_agree == fits.ls_determined).all() and fits.ls_determined.sum() >= 25
+
+
+def test_a_table_of_one_backend_is_not_resumed_with_another(tmp_path):
+    "Rows fitted by nutpie must not pass for numpyro's (the table would mix samplers): refused before any fit."
+    from dose_response.data import code_fingerprint
+    from dose_response.real_data import real_data_table
+    out = tmp_path / "real_data.csv"
+    pd.DataFrame({"data": ["ryegrass"], "group": ["1"], "code": [code_fingerprint()]}).to_csv(out, index=False)
+    with pytest.raises(ValueError, match="backend"):
+        real_data_table(["ryegrass", "S.alba"], out, backend="numpyro")
+    assert len(pd.read_csv(out)) == 1
