@@ -5,7 +5,7 @@ the same 432,000 observations) in the same process, and projects the NUTS wall t
 and sampling times, assuming the same number of gradients per draw. `--fit` runs NUTS on it for real (the sweep's
 settings: 2 chains x 2,000 draws after 1,000 warm-up), which takes longer than a session here allows.
 
-Run: `.venv/bin/python bench/ragged.py [--n-eval 50] [--fit]`. Prints the figures and writes bench/ragged.json.
+Run: `.venv/bin/python bench/ragged.py [--n-eval 50] [--fit]`. Prints the figures and writes bench/ragged/full.json.
 """
 import argparse
 import json
@@ -24,7 +24,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n-eval", type=int, default=50, help="gradient evaluations timed per design")
     p.add_argument("--fit", action="store_true", help="also run NUTS on the ragged design")
-    p.add_argument("--out", default=str(HERE / "ragged.json"))
+    p.add_argument("--out", default=str(HERE / "ragged" / "full.json"))
     a = p.parse_args()
     ragged, _ = dr.simulate(3000, concentrations=144, replicates=1, seed=0)
     grid, _ = dr.simulate(3000, concentrations=12, replicates=12, seed=0)

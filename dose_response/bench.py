@@ -14,18 +14,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import psutil
 
 from .compare import compare_fits
-from .data import simulate
+from .data import repo_root, simulate
 from .compare import coverage
 from .diagnostics import diagnose
 from .inference import NUMBA_FLAGS, fit, fit_advi, fit_info, fit_nuts, versions
 from .model import build_model
 
 # %% auto #0
-__all__ = ['VI_OPTIONS', 'TARGETS', 'peak_memory', 'grad_ms', 'machine', 'bench', 'check_targets', 'bench_command']
+__all__ = ['VI_OPTIONS', 'TARGETS', 'peak_memory', 'grad_ms', 'machine', 'bench', 'check_targets', 'bench_command',
+           'time_vs_size', 'plot_time_vs_size']
 
 # %% ../nbs/13_performance.ipynb #cell-005
 @contextmanager
@@ -186,3 +189,42 @@ def bench_command(size_name: str, out: str | Path, custom: Sequence[str] = (), s
         print(f"[{'met' if t['met'] else 'NOT met'}] {t['target']}: {t['value']:.3g}")
     print(f"written to {out}")
     return result
+
+# %% ../nbs/13_performance.ipynb #new-3cde5e25
+def time_vs_size(root: str | Path | None = None) -> pd.DataFrame:
+    "Wall time against observations per method: the published sweep, the benchmark JSONs and the naive-NUTS runs."
+    root = Path(root) if root else repo_root()
+    rows = []
+    sweep = pd.read_csv(root / "results" / "sweep_table.csv")
+    for _, r in sweep[sweep.status == "ok"].iterrows():
+        rows += [("NUTS (fast model)", r.n_obs, r.nuts_s, "measured"), ("ADVI (mean-field)", r.n_obs, r.advi_s, "measured")]
+    for path in sorted((root / "bench").glob("*.json")):
+        r = json.loads(path.read_text())
+        if "targets" not in r:          # only the `bench` command's files
+            continue
+        n = r["nuts"]
+        rows.append(("NUTS (naive model)", r["n_obs"], n["compile_s"] + r["grad_ms_naive"] / r["grad_ms_fast"]
+                     * (n["tune_s"] + n["sample_s"]), "projected"))
+        rows += [(v["method"].replace("pathfinder", "Pathfinder"), r["n_obs"], v["wall_s"], "measured")
+                 for v in r["vi"] if v["method"] == "pathfinder" and "error" not in v]
+    naive = root / "bench" / "naive" / "nuts.json"
+    if naive.exists():
+        rows += [("NUTS (naive model)", r["n_obs"], r["wall_s"], "measured")
+                 for r in json.loads(naive.read_text())["rows"].values()]
+    return pd.DataFrame(rows, columns=["method", "n_obs", "wall_s", "kind"]).sort_values(["method", "kind", "n_obs"])
+
+def plot_time_vs_size(table: pd.DataFrame) -> plt.Figure:
+    "Log-log wall time against observations, one colour per method; projections dashed with open markers."
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, (method, d) in enumerate(table.groupby("method", sort=False)):
+        colour = f"C{i}"
+        for kind, style in (("measured", dict(ls="-", marker="o")), ("projected", dict(ls="--", marker="o", mfc="none"))):
+            k = d[d.kind == kind]
+            if len(k):
+                ax.plot(k.n_obs, k.wall_s, color=colour, label=f"{method}{'' if kind == 'measured' else ' (projected)'}", **style)
+    ax.set(xscale="log", yscale="log", xlabel="observations", ylabel="wall time (s), compilation included",
+           title="Time against size, 2 cores")
+    ax.axhline(60, color="grey", lw=0.8, ls=":")
+    ax.annotate("NUTS target at full: 60 s", (table.n_obs.min(), 60), va="bottom", fontsize=8, color="grey")
+    ax.legend(fontsize=8)
+    return fig

@@ -1,5 +1,5 @@
-"""`dose-response bench`: refuses bad arguments before any work, and on a tiny custom size writes the JSON the
-performance issue asks for (fields, targets, the command that made it)."""
+"""`dose-response bench`: refuses bad arguments before any work, and at the `xs` size writes the JSON the performance
+issue asks for (fields, targets, the command that made it)."""
 import json
 
 import pytest
@@ -11,6 +11,7 @@ from dose_response.__main__ import main
     (["--size", "nope"], "unknown size"),
     (["--size", "xs", "--seed", "-1"], "--seed must be at least 0"),
     (["--size", "xs", "--vi", "laplace"], "unknown variational"),
+    (["--custom", "tiny:6:5", "--size", "tiny"], "must look like"),
 ])
 def test_bench_refuses_bad_arguments(argv, message, tmp_path, capsys):
     assert main(["bench", *argv, "--out", str(tmp_path / "b.json")]) == 2
@@ -19,10 +20,11 @@ def test_bench_refuses_bad_arguments(argv, message, tmp_path, capsys):
 
 
 def test_bench_writes_every_figure(tmp_path, capsys):
-    out = tmp_path / "tiny.json"
-    assert main(["bench", "--custom", "tiny:6:5:2", "--size", "tiny", "--out", str(out), "--vi", "fullrank_advi"]) == 0
+    "`bench --size xs` (the sweep's smallest size, 330 observations) runs in the suite, end to end."
+    out = tmp_path / "xs.json"
+    assert main(["bench", "--size", "xs", "--out", str(out), "--vi", "fullrank_advi"]) == 0
     r = json.loads(out.read_text())
-    assert (r["n_obs"], r["n_groups"], r["size"]) == (60, 6, "tiny")
+    assert (r["n_obs"], r["n_groups"], r["size"]) == (330, 30, "xs")
     assert r["grad_ms_naive"] > 0 and r["grad_ms_fast"] > 0 and r["grad_speedup"] == pytest.approx(
         r["grad_ms_naive"] / r["grad_ms_fast"])
     nuts = r["nuts"]
@@ -31,7 +33,7 @@ def test_bench_writes_every_figure(tmp_path, capsys):
     assert {"wall_s", "converged", "elbo_converged", "sd_ratio_median", "mean_z_median", "coverage_90",
             "peak_mib"} <= set(r["advi"])
     assert r["vi_best"]["method"] == "fullrank_advi" and r["machine"]["cores"] >= 1 and "pymc" in r["versions"]
-    assert r["command"].startswith("dose-response bench --size tiny --custom tiny:6:5:2")
+    assert r["command"].startswith("dose-response bench --size xs")
     assert any("cheaper than naive" in t["target"] for t in r["targets"])
     printed = capsys.readouterr().out
     assert "NUTS:" in printed and "written to" in printed
