@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import dose_response as dr
-from dose_response.bench import grad_ms, machine
+from dose_response.bench import grad_ms, machine, projected_nuts_s
 from dose_response.diagnostics import diagnose
 from dose_response.inference import fit_info, fit_nuts, versions
 
@@ -38,7 +38,7 @@ def main() -> None:
               f"(compiled in {g['compile_s']:.1f} s)")
     ratio = out["ragged"]["grad_ms"] / out["full"]["grad_ms"]
     ref = json.loads((HERE / "full.json").read_text())["nuts"]
-    projected = ref["compile_s"] + ratio * (ref["tune_s"] + ref["sample_s"])
+    projected = projected_nuts_s(ref, ratio)
     out |= {"grad_ratio": ratio, "projected_nuts_s": projected,
             "projection": "bench/full.json's compile + ratio x (warm-up + sampling): the same gradients per draw"}
     print(f"ragged / full gradient: {ratio:.1f}x; projected NUTS wall {projected / 60:.0f} min "

@@ -28,7 +28,7 @@ from .model import build_model
 
 # %% auto #0
 __all__ = ['VI_OPTIONS', 'TARGETS', 'peak_memory', 'grad_ms', 'machine', 'bench', 'check_targets', 'bench_command',
-           'time_vs_size', 'plot_time_vs_size']
+           'projected_nuts_s', 'time_vs_size', 'plot_time_vs_size']
 
 # %% ../nbs/13_performance.ipynb #cell-005
 @contextmanager
@@ -191,6 +191,10 @@ def bench_command(size_name: str, out: str | Path, custom: Sequence[str] = (), s
     return result
 
 # %% ../nbs/13_performance.ipynb #new-3cde5e25
+def projected_nuts_s(nuts: dict[str, Any], grad_ratio: float) -> float:
+    "NUTS wall time for a gradient `grad_ratio` times as costly as the benchmarked one, at the same gradients per draw."
+    return nuts["compile_s"] + grad_ratio * (nuts["tune_s"] + nuts["sample_s"])
+
 def time_vs_size(root: str | Path | None = None) -> pd.DataFrame:
     "Wall time against observations per method: the published sweep, the benchmark JSONs and the naive-NUTS runs."
     root = Path(root) if root else repo_root()
@@ -202,10 +206,9 @@ def time_vs_size(root: str | Path | None = None) -> pd.DataFrame:
         r = json.loads(path.read_text())
         if "targets" not in r:          # only the `bench` command's files
             continue
-        n = r["nuts"]
-        rows.append(("NUTS (naive model)", r["n_obs"], n["compile_s"] + r["grad_ms_naive"] / r["grad_ms_fast"]
-                     * (n["tune_s"] + n["sample_s"]), "projected"))
-        rows += [(v["method"].replace("pathfinder", "Pathfinder"), r["n_obs"], v["wall_s"], "measured")
+        naive_s = projected_nuts_s(r["nuts"], r["grad_ms_naive"] / r["grad_ms_fast"])
+        rows.append(("NUTS (naive model)", r["n_obs"], naive_s, "projected"))
+        rows += [("Pathfinder", r["n_obs"], v["wall_s"], "measured")
                  for v in r["vi"] if v["method"] == "pathfinder" and "error" not in v]
     naive = root / "bench" / "naive" / "nuts.json"
     if naive.exists():
