@@ -82,7 +82,7 @@ def machine() -> dict[str, Any]:
             "platform": platform.platform()}
 
 # %% ../nbs/13_performance.ipynb #cell-013
-VI_OPTIONS = ("fullrank_advi", "pathfinder")
+VI_OPTIONS = ("block_advi", "fullrank_advi", "pathfinder")
 
 def _vi_row(nuts, candidate, truth) -> dict[str, Any]:
     metrics, _ = compare_fits(nuts, candidate, truth)
@@ -96,9 +96,9 @@ def bench(n_groups: int, concentrations: int, replicates: int, seed: int = 0, dr
           chains: int = 2, advi_n: int = 50_000, n_eval: int = 100, vi: Sequence[str] = VI_OPTIONS,
           progress: bool = False) -> dict[str, Any]:
     "Measure gradients, NUTS, ADVI and the structured VI options on one simulated screen; return a JSON-ready dict."
-    unknown = sorted(set(vi) - {"advi", "fullrank_advi", "pathfinder"})
+    unknown = sorted(set(vi) - {"advi", *VI_OPTIONS})
     if unknown:
-        raise ValueError(f"unknown variational option(s) {unknown}; known: ['advi', 'fullrank_advi', 'pathfinder']")
+        raise ValueError(f"unknown variational option(s) {unknown}; known: {['advi', *VI_OPTIONS]}")
     say = print if progress else (lambda *a, **k: None)
     df, truth = simulate(n_groups, concentrations=concentrations, replicates=replicates, seed=seed)
     out: dict[str, Any] = {"n_obs": len(df), "n_groups": n_groups, "seed": seed,
@@ -129,7 +129,7 @@ def bench(n_groups: int, concentrations: int, replicates: int, seed: int = 0, dr
             with peak_memory() as mem:
                 candidate = fit(df, method=method, seed=seed, progressbar=False)
             out["vi"].append({**_vi_row(nuts, candidate, truth), "peak_mib": mem["peak_mib"], "rise_mib": mem["rise_mib"]})
-        except (MemoryError, ValueError, RuntimeError, ImportError) as e:
+        except (MemoryError, ValueError, RuntimeError, ImportError, FloatingPointError) as e:
             out["vi"].append({"method": method, "error": f"{type(e).__name__}: {e}"[:300]})
         say(f"{method}: {out['vi'][-1]}")
     ok = [r for r in out["vi"] if "error" not in r]
