@@ -27,7 +27,7 @@ from .inference import NUMBA_FLAGS, fit, fit_advi, fit_info, fit_nuts, versions
 from .model import build_model
 
 # %% auto #0
-__all__ = ['VI_OPTIONS', 'TARGETS', 'peak_memory', 'grad_ms', 'machine', 'bench', 'check_targets', 'bench_command',
+__all__ = ['VI_OPTIONS', 'TARGETS', 'VI_LABELS', 'peak_memory', 'grad_ms', 'machine', 'bench', 'check_targets', 'bench_command',
            'projected_nuts_s', 'time_vs_size', 'plot_time_vs_size']
 
 # %% ../nbs/13_performance.ipynb #cell-005
@@ -195,6 +195,8 @@ def projected_nuts_s(nuts: dict[str, Any], grad_ratio: float) -> float:
     "NUTS wall time for a gradient `grad_ratio` times as costly as the benchmarked one, at the same gradients per draw."
     return nuts["compile_s"] + grad_ratio * (nuts["tune_s"] + nuts["sample_s"])
 
+VI_LABELS = {"block_advi": "Block ADVI", "fullrank_advi": "Full-rank ADVI", "pathfinder": "Pathfinder"}
+
 def time_vs_size(root: str | Path | None = None) -> pd.DataFrame:
     "Wall time against observations per method: the published sweep, the benchmark JSONs and the naive-NUTS runs."
     root = Path(root) if root else repo_root()
@@ -208,8 +210,8 @@ def time_vs_size(root: str | Path | None = None) -> pd.DataFrame:
             continue
         naive_s = projected_nuts_s(r["nuts"], r["grad_ms_naive"] / r["grad_ms_fast"])
         rows.append(("NUTS (naive model)", r["n_obs"], naive_s, "projected"))
-        rows += [("Pathfinder", r["n_obs"], v["wall_s"], "measured")
-                 for v in r["vi"] if v["method"] == "pathfinder" and "error" not in v]
+        rows += [(VI_LABELS.get(v["method"], v["method"]), r["n_obs"], v["wall_s"], "measured")
+                 for v in r["vi"] if "error" not in v]
     naive = root / "bench" / "naive" / "nuts.json"
     if naive.exists():
         rows += [("NUTS (naive model)", r["n_obs"], r["wall_s"], "measured")

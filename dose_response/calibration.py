@@ -22,7 +22,7 @@ from pymc.initial_point import make_initial_point_fn
 from scipy import stats
 
 from .data import four_pl_np, log_spaced
-from .inference import compile_nutpie, fit_advi
+from .inference import compile_nutpie, fit_advi, fit_block_advi
 from .model import GROUP_PARAMS, POPULATION_PARAMS, Scales, build_model, default_priors, log
 
 # %% auto #0
@@ -172,11 +172,11 @@ def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_acc
                       "min_ess_bulk": float(summary["ess_bulk"].min()), "min_ess_tail": float(summary["ess_tail"].min())}
     return template, fit
 
-def _advi_fits(design, priors, parameterization, n_ranks, advi_kw):
+def _advi_fits(design, priors, parameterization, n_ranks, advi_kw, fitter=fit_advi):
     template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial",
                            inactive=False)
     def fit(df: pd.DataFrame, seed: int) -> tuple[xr.Dataset, dict]:
-        idata = fit_advi(df, priors=priors, parameterization=parameterization, pooling="partial", inactive=False,
+        idata = fitter(df, priors=priors, parameterization=parameterization, pooling="partial", inactive=False,
                          draws=n_ranks, seed=seed, n_weights=0, progressbar=False, **advi_kw)
         return idata.posterior, {"converged": bool(idata.posterior.attrs["converged"]),
                                  "n_iter": int(idata.posterior.attrs["n_iter"])}
@@ -185,17 +185,17 @@ def _advi_fits(design, priors, parameterization, n_ranks, advi_kw):
 def sbc(
     n_sims: int,                                   # simulated data sets
     design: SBCDesign = SBCDesign(),
-    method: Literal["nuts", "advi"] = "nuts",
+    method: Literal["nuts", "advi", "block_advi"] = "nuts",
     seed: int = 0,
     n_ranks: int = 99,                             # posterior draws each truth is ranked among
     parameterization: str = "noncentered",
     draws: int = 1000, tune: int = 1000, chains: int = 2, target_accept: float = 0.95,   # NUTS
-    advi_kw: dict | None = None,                   # fit_advi options (ADVI)
+    advi_kw: dict | None = None,                   # fit_advi / fit_block_advi options (ADVI, block ADVI)
     progress: bool = False,                        # print one line per fit
 ) -> SBCResult:
     "Simulation-based calibration of `method` on `design`: ranks of prior-drawn truths among their posterior draws."
-    if method not in ("nuts", "advi"):
-        raise ValueError(f"method={method!r} is not one of ('nuts', 'advi')")
+    if method not in ("nuts", "advi", "block_advi"):
+        raise ValueError(f"method={method!r} is not one of ('nuts', 'advi', 'block_advi')")
     if n_sims < 1 or n_ranks < 1:
         raise ValueError(f"n_sims and n_ranks must be at least 1, got {n_sims} and {n_ranks}")
     if method == "nuts" and chains * draws < n_ranks:
@@ -209,7 +209,8 @@ def sbc(
         if method == "nuts":
             template, fit = _nuts_fits(design, priors, parameterization, draws, tune, chains, target_accept)
         else:
-            template, fit = _advi_fits(design, priors, parameterization, n_ranks, advi_kw or {})
+            fitter = fit_advi if method == "advi" else fit_block_advi
+            template, fit = _advi_fits(design, priors, parameterization, n_ranks, advi_kw or {}, fitter)
         rng = np.random.default_rng(seed)
         truths = draw_truths(template, n_sims, seed=int(rng.integers(2**31)))
         data_seeds, fit_seeds = rng.integers(2**31, size=n_sims), rng.integers(2**31, size=n_sims)

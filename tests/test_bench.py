@@ -63,14 +63,16 @@ def test_time_against_size_reads_the_sweep_the_benchmarks_and_the_naive_runs(tmp
     nuts = {"compile_s": 10.0, "tune_s": 40.0, "sample_s": 60.0}
     (tmp_path / "bench" / "m.json").write_text(json.dumps({
         "n_obs": 39_600, "grad_ms_naive": 2.0, "grad_ms_fast": 0.1, "nuts": nuts, "targets": [],
-        "vi": [{"method": "pathfinder", "wall_s": 9.0}, {"method": "fullrank_advi", "error": "MemoryError"}]}))
+        "vi": [{"method": "pathfinder", "wall_s": 9.0}, {"method": "block_advi", "wall_s": 4.0},
+               {"method": "fullrank_advi", "error": "MemoryError"}]}))
     (tmp_path / "bench" / "notes.json").write_text(json.dumps({"n_obs": 1}))        # not a `bench` file: ignored
     (tmp_path / "bench" / "naive" / "nuts.json").write_text(json.dumps({"rows": {"xs": {"n_obs": 330, "wall_s": 12.0}}}))
     t = time_vs_size(tmp_path).set_index(["method", "n_obs", "kind"]).wall_s
     assert t["NUTS (fast model)", 330, "measured"] == 9.0 and t["ADVI (mean-field)", 330, "measured"] == 6.0
     assert t["NUTS (naive model)", 39_600, "projected"] == pytest.approx(10.0 + 20 * (40.0 + 60.0))
     assert t["NUTS (naive model)", 330, "measured"] == 12.0 and t["Pathfinder", 39_600, "measured"] == 9.0
-    assert len(t) == 5                                  # the failed size, the error and the other file add nothing
+    assert t["Block ADVI", 39_600, "measured"] == 4.0
+    assert len(t) == 6                                  # the failed size, the error and the other file add nothing
     fig = plot_time_vs_size(t.reset_index())
-    assert len(fig.axes[0].lines) == 6                  # five series (measured and projected naive) + the 60 s line
+    assert len(fig.axes[0].lines) == 7                  # six series (measured and projected naive) + the 60 s line
     plt.close(fig)
