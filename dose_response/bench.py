@@ -168,7 +168,7 @@ def bench_command(size_name: str, out: str | Path, custom: Sequence[str] = (), s
     result = bench(size.n_groups, size.concentrations, size.replicates, seed=seed, vi=vi, progress=True, **kw)
     result["size"] = size_name
     result["targets"] = check_targets(result, size_name)
-    extra = "".join(f" --custom {c}" for c in custom)
+    extra = "".join(f" --custom {c}" for c in custom) + ("" if tuple(vi) == VI_OPTIONS else f" --vi {','.join(vi)}")
     result["command"] = f"dose-response bench --size {size_name}{extra} --seed {seed} --out {out}"
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
