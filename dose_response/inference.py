@@ -630,6 +630,25 @@ def _constrained_draws(model: pm.Model, layout: BlockLayout, z: np.ndarray) -> d
     return {v.name: np.stack([row[k] for row in values])[None] for k, v in enumerate(outs)
             if not v.name.endswith("__")}
 
+def _mean_field_start(approx, layout: BlockLayout) -> BlockGaussian:
+    "The fitted mean-field Gaussian as the block Gaussian's start (its mean and SD become the whitening)."
+    ordering = approx.groups[0].ordering
+    mean, std = (np.asarray(a.eval(), float) for a in (approx.mean, approx.std))
+    pick = lambda a: np.concatenate([np.ravel(a[ordering[name][1]]) for name in layout.names])
+    return BlockGaussian.whitened(layout, pick(mean), pick(std))
+
+def _block_history(advi_loss: np.ndarray, block_loss: np.ndarray, first: ELBOConvergence, stop: ELBOConvergence,
+                   window: int) -> xr.Dataset:
+    "Both stages' losses (-ELBO) in one history, with the stage of each iteration and where each stopped."
+    loss = np.concatenate([advi_loss, block_loss])
+    stage = np.repeat(["mean-field", "block"], [len(advi_loss), len(block_loss)])
+    history = xr.Dataset({"loss": ("iteration", loss), "stage": ("iteration", stage)},
+                         coords={"iteration": np.arange(1, len(loss) + 1)})
+    history.attrs.update(converged=int(stop.converged), n_iter=len(block_loss), advi_converged=int(first.converged),
+                         advi_n_iter=len(advi_loss), final_loss=float(np.mean(block_loss[-window:])),
+                         last_change=float(stop.last_change))
+    return history
+
 def fit_block_advi(
     data_or_model: pd.DataFrame | pm.Model,  # tidy data, or a model from build_model
     *,
@@ -637,7 +656,7 @@ def fit_block_advi(
     block_n: int = 20_000,            # block stage: maximum iterations
     draws: int = 1000,                # draws from the fitted approximation
     seed: int = 0,
-    progressbar: bool = True,
+    progressbar: bool = True,         # the mean-field stage's progress bar (the block stage takes seconds)
     learning_rate: float = 0.05,      # mean-field stage (adagrad_window)
     block_learning_rate: float = 0.02,  # block stage (Adam, in coordinates whitened by the mean-field fit)
     mc: int = 1,                      # block stage: Monte Carlo draws per gradient
@@ -661,11 +680,7 @@ def fit_block_advi(
     t_numba = time.perf_counter() - t0
     first = ELBOConvergence(window, rtol, atol, min_iter)
     inference, timing = _run_advi(model, "advi", n, seed, learning_rate, first, progressbar)
-    approx = inference.approx
-    ordering = approx.groups[0].ordering
-    mean, std = (np.asarray(a.eval(), float) for a in (approx.mean, approx.std))
-    pick = lambda a: np.concatenate([np.ravel(a[ordering[name][1]]) for name in layout.names])
-    q = BlockGaussian.whitened(layout, pick(mean), pick(std))
+    q = _mean_field_start(inference.approx, layout)
     stop = ELBOConvergence(window, rtol, atol, min_iter)
     rng = np.random.default_rng(seed)
     t1 = time.perf_counter()
@@ -676,14 +691,8 @@ def fit_block_advi(
     dims = {name: list(d) for name, d in model.named_vars_to_dims.items() if name in posterior}
     idata = az.from_dict(posterior=posterior, coords={"group": model.coords["group"]}, dims=dims)
     advi_loss = np.asarray(inference.hist, dtype=float)
-    loss = np.concatenate([advi_loss, block_loss])
-    stage = np.repeat(["mean-field", "block"], [len(advi_loss), len(block_loss)])
-    history = xr.Dataset({"loss": ("iteration", loss), "stage": ("iteration", stage)},
-                         coords={"iteration": np.arange(1, len(loss) + 1)})
-    history.attrs.update(converged=int(stop.converged), n_iter=len(block_loss), advi_converged=int(first.converged),
-                         advi_n_iter=len(advi_loss), final_loss=float(np.mean(block_loss[-window:])),
-                         last_change=float(stop.last_change))
-    idata.add_groups({"elbo_history": history}, warn_on_custom_groups=False)
+    idata.add_groups({"elbo_history": _block_history(advi_loss, block_loss, first, stop, window)},
+                     warn_on_custom_groups=False)
     if n_weights:
         e = rng.standard_normal((n_weights, layout.size))
         lw = np.array([fn(z)[0] for z in q.draw(e)]) - q.logq(e)
