@@ -25,7 +25,7 @@ import xarray as xr
 from scipy import stats
 
 from .data import code_fingerprint, tested_range
-from .model import GROUP_PARAMS, build_model, log
+from .model import GROUP_PARAMS, build_model, log, register_jax
 
 # %% auto #0
 __all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS',
@@ -256,6 +256,7 @@ def _pymc(model, chains, seed, progressbar, kw, first, retry, nuts_sampler="pymc
         except ImportError as e:
             raise ImportError("backend='numpyro' needs JAX and numpyro: pip install 'dose_response[numpyro]'") from e
         _use_jax_cache()
+        register_jax()   # the grid likelihood's kernel, in jax.numpy
     timing = {"compile": 0.0, "tune": 0.0, "sample": 0.0}
 
     def run(a):

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 import matplotlib.pyplot as plt
+import numba
 import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 from pymc.model_graph import ModelGraph
+from pytensor.gradient import DisconnectedType, grad_not_implemented
+from pytensor.graph.basic import Apply
+from pytensor.graph.op import Op
+from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 from scipy import stats
 from scipy.optimize import least_squares
 from scipy.special import expit
@@ -26,10 +32,11 @@ log = logging.getLogger("dose_response")
 
 # %% auto #0
 __all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'POPULATION_PARAMS', 'GROUP_VARS', 'CURVE_PARAMS',
-           'FLAT_P', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales', 'default_priors', 'GroupFits',
-           'ls_group_fits', 'informed_groups', 'parameterization_forms', 'choose_parameterization',
-           'describe_parameterization', 'cell_grid', 'initial_values', 'flat_groups', 'ModelSpec', 'build_model',
-           'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
+           'LOG2E', 'LN2_HI', 'LN2_LO', 'grid_ss', 'FLAT_P', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales',
+           'default_priors', 'GroupFits', 'ls_group_fits', 'informed_groups', 'parameterization_forms',
+           'choose_parameterization', 'describe_parameterization', 'cell_grid', 'GridSS', 'register_jax',
+           'initial_values', 'flat_groups', 'ModelSpec', 'build_model', 'plot_model_graph', 'random_points',
+           'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -255,18 +262,16 @@ def cell_grid(data: DoseData, max_padding: float = 1.5) -> dict[str, np.ndarray]
     return grid
 
 def _normal_grid(data: DoseData, sigma, grid: dict[str, np.ndarray], theta: dict, hill, share=None) -> None:
-    "The exact Normal log-likelihood of all observations from the cell grid: one Potential, no gathers."
-    col = lambda v: v[:, None]
-    mu = _four_pl_x(grid["x"], grid["zero"], col(theta["log10_ic50"]), col(theta["e0"]), col(theta["einf"]), col(hill))
+    "The exact Normal log-likelihood of all observations from the cell grid (`grid_ss`): one Potential, no gathers."
     # the responses enter as data, not constants: a compiled model can be given new responses of the same design
     ybar = pm.Data("cell_mean", grid["ybar"])
     within = pm.Data("within_cell_ss", data.cell_ss.sum())
+    active, _ = grid_ss(theta["log10_ic50"], theta["e0"], theta["einf"], hill, grid["x"], grid["zero"], grid["n"], ybar)
     if share is None:
-        ss = pt.sum(grid["n"] * (ybar - mu) ** 2) + within
+        ss = pt.sum(active) + within
         pm.Potential("response", -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - ss / (2 * sigma**2))
     else:   # each group active or flat (below): the terms both components share stay outside the mixture
         common = -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - within / (2 * sigma**2)
-        active = pt.sum(grid["n"] * (ybar - mu) ** 2, axis=1)
         pm.Potential("response", common + _active_or_flat(active, _flat_ss(data, theta["e0"]), sigma, share))
 
 def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of, e0=None, share=None):
@@ -300,6 +305,106 @@ def _per_observation(data: DoseData, sigma, nu, batch_size: int | None, mean_of)
         pm.Normal("response", mu=mean_of(g, x, zero), sigma=sigma, observed=y, total_size=total)
     else:
         pm.StudentT("response", nu=nu, mu=mean_of(g, x, zero), sigma=sigma, observed=y, total_size=total)
+
+# %% ../nbs/01_model.ipynb #new-d467db8d
+LOG2E, LN2_HI, LN2_LO = 1.4426950408889634, 6.93147180369123816490e-01, 1.90821492927058770002e-10
+_C = tuple(1.0 / math.factorial(i) for i in range(14))
+_C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = _C
+
+@numba.njit(fastmath=False, inline="always")
+def _exp_parts(a: float) -> tuple[float, float]:
+    "`exp(a) = p * 2**k` for `a` clamped to [-700, 700]: Cody-Waite reduction and a Taylor polynomial, no libm call."
+    a = min(max(a, -700.0), 700.0)
+    k = np.floor(a * LOG2E + 0.5)
+    r = (a - k * LN2_HI) - k * LN2_LO
+    p = _C13 * r + _C12
+    p = p * r + _C11; p = p * r + _C10; p = p * r + _C9; p = p * r + _C8; p = p * r + _C7; p = p * r + _C6
+    p = p * r + _C5; p = p * r + _C4; p = p * r + _C3; p = p * r + _C2; p = p * r + _C1; p = p * r + _C0
+    return p, k
+
+@numba.njit(fastmath=False, cache=True)
+def _grid_ss_kernel(log10_ic50, e0, einf, hill, x, zero, n, ybar):
+    "Per group: `sum_k n (ybar - m)^2` on the cell grid and its derivatives in (log10_ic50, e0, einf, hill)."
+    G, K = x.shape
+    ss, d = np.empty(G), np.empty((G, 4))
+    p, bits, f, q = np.empty(K), np.empty(K, np.int64), np.empty(K), np.empty(K)
+    scale = bits.view(np.float64)   # 2**k, built from its exponent bits
+    for g in range(G):
+        s, l, ab, b = hill[g] * LN10, log10_ic50[g], e0[g] - einf[g], einf[g]
+        for k in range(K):          # vectorised: the exponentials of the whole row
+            p[k], kk = _exp_parts(s * (x[g, k] - l))
+            bits[k] = (np.int64(kk) + 1023) << 52
+        for k in range(K):
+            e = p[k] * scale[k]
+            fk = 1.0 / (1.0 + e)
+            z = zero[g, k] > 0      # zero dose: the curve's exact limit, f = 1
+            f[k] = 1.0 if z else fk
+            q[k] = 0.0 if z else e * fk
+        t = d_l = d_e0 = d_einf = d_h = 0.0
+        for k in range(K):
+            r = ybar[g, k] - (b + ab * f[k])
+            w = n[g, k] * r
+            t += w * r
+            d_e0 += w * f[k]
+            d_einf += w * q[k]
+            m = w * f[k] * q[k]
+            d_l += m
+            d_h += m * (x[g, k] - l)
+        ss[g] = t
+        d[g, 0], d[g, 1], d[g, 2], d[g, 3] = -2 * ab * s * d_l, -2 * d_e0, -2 * d_einf, 2 * ab * LN10 * d_h
+    return ss, d
+
+class GridSS(Op):
+    """Each group's residual sum of squares on the cell grid, `sum_k n (ybar - m)^2` with `m` the 4PL, and its
+    derivatives in (log10_ic50, e0, einf, hill), one (groups x 4) matrix; the gradient of the first output uses the second."""
+    __props__ = ()
+
+    def make_node(self, log10_ic50, e0, einf, hill, x, zero, n, ybar) -> Apply:
+        vectors = [pt.as_tensor_variable(v).astype("float64") for v in (log10_ic50, e0, einf, hill)]
+        grids = [pt.as_tensor_variable(v).astype("float64") for v in (x, zero, n, ybar)]
+        if any(v.ndim != 1 for v in vectors) or any(v.ndim != 2 for v in grids):
+            raise TypeError("GridSS takes four per-group vectors and four (group x cell) grids")
+        return Apply(self, vectors + grids, [pt.dvector(), pt.dmatrix()])
+
+    def perform(self, node, inputs, outputs) -> None:
+        ss, d = _grid_ss_kernel(*(np.asarray(v, dtype=float) for v in inputs))
+        outputs[0][0], outputs[1][0] = ss, d
+
+    def infer_shape(self, fgraph, node, shapes):
+        return [(shapes[0][0],), (shapes[0][0], 4)]
+
+    def L_op(self, inputs, outputs, output_grads):
+        g_ss, g_d = output_grads
+        if not isinstance(g_d.type, DisconnectedType):
+            return [grad_not_implemented(self, i, v, "GridSS has no second derivatives") for i, v in enumerate(inputs)]
+        params = [g_ss * outputs[1][:, j] for j in range(4)]
+        return params + [grad_not_implemented(self, i, inputs[i], "the data grids are constants") for i in range(4, 8)]
+
+grid_ss = GridSS()
+
+@register_funcify_default_op_cache_key(GridSS)
+def _numba_grid_ss(op, node=None, **kwargs):
+    return _grid_ss_kernel
+
+def _jax_grid_ss(l, e0, einf, hill, x, zero, n, ybar):
+    "`GridSS` in jax.numpy, the same formulas as `_grid_ss_kernel`."
+    import jax
+    import jax.numpy as jnp
+    s, u, ab = (hill * LN10)[:, None], x - l[:, None], (e0 - einf)[:, None]
+    f = jnp.where(zero > 0, 1.0, jax.nn.sigmoid(-s * u))
+    q = jnp.where(zero > 0, 0.0, jax.nn.sigmoid(s * u))
+    r = ybar - (einf[:, None] + ab * f)
+    w = n * r
+    m = w * f * q
+    d = jnp.stack([-2 * ab[:, 0] * s[:, 0] * m.sum(1), -2 * (w * f).sum(1), -2 * (w * q).sum(1),
+                   2 * ab[:, 0] * LN10 * (m * u).sum(1)], axis=1)
+    return (w * r).sum(1), d
+
+def register_jax() -> None:
+    "Teach PyTensor's JAX backend `GridSS` (idempotent). Imports JAX, so it is called where JAX is used, not at import."
+    from pytensor.link.jax.dispatch import jax_funcify
+    if GridSS not in jax_funcify.registry:
+        jax_funcify.register(GridSS)(lambda op, **kwargs: _jax_grid_ss)
 
 # %% ../nbs/01_model.ipynb #cell-020
 def _group_param(name: str, priors: dict, centered: np.ndarray, hierarchical: bool):
@@ -447,9 +552,11 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
             picked.append(f"inactive=False for now ({int(flat.sum())} of {data.n_groups} group(s) show no dose "
                           f"response, e.g. {list(data.labels[flat][:5])}: if the chains disagree, fit_nuts refits "
                           "with inactive=True)")
-    if compress == "auto":   # the mixture is written on cells: a screen without replicates has one observation each
-        compress = likelihood == "normal" and (data.n_cells < data.n_obs or inactive)
-        picked.append(f"compress={compress} ({data.n_obs} observations in {data.n_cells} cells)")
+    if compress == "auto":   # cells when they are fewer, the mixture needs them, or the grid kernel can take them
+        on_grid = not batch_size and cell_grid(data) is not None
+        compress = likelihood == "normal" and (data.n_cells < data.n_obs or bool(inactive) or on_grid)
+        picked.append(f"compress={compress} ({data.n_obs} observations in {data.n_cells} cells"
+                      f"{', on the grid' if compress and on_grid else ''})")
     hierarchical = pooling == "partial" or (pooling == "auto" and data.n_groups >= POOLING_MIN_GROUPS)
     if pooling == "auto" and data.n_groups > 1:
         picked.append(f"pooling={'partial' if hierarchical else 'none'!r} ({data.n_groups} groups)")
