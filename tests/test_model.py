@@ -272,3 +272,53 @@ def test_inactive_auto_records_the_groups_that_look_flat(caplog):
         dr.build_model(quiet, likelihood="student_t", inactive=True)
     with pytest.raises(ValueError, match="inactive='yes' is not one of"):
         dr.build_model(quiet, inactive="yes")
+
+
+def _grid_inputs(rng, G=30, K=7):
+    "Per-group parameters (Hill slopes 0.02 to 50: steps and near-flat curves) and a grid with zero-dose and empty cells."
+    return [rng.normal(0, 1, G), rng.normal(100, 5, G), rng.normal(5, 5, G), np.exp(rng.uniform(np.log(0.02), np.log(50), G)),
+            rng.uniform(-3, 3, (G, K)), (rng.uniform(size=(G, K)) < 0.15).astype(float),
+            rng.integers(0, 4, (G, K)).astype(float), rng.normal(50, 30, (G, K))]
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "NUMBA", "JAX"])
+def test_grid_kernel_matches_the_expression_it_replaces(mode):
+    "GridSS's sums of squares and gradients equal PyTensor's broadcast 4PL in the C, numba and JAX backends."
+    import pytensor
+    from dose_response.model import GridSS, _four_pl_x, grid_ss, register_jax
+    register_jax()
+    rng = np.random.default_rng(3)
+    args = _grid_inputs(rng)
+    ins = [pt.dvector(n) for n in ("l", "e0", "einf", "hill")] + [pt.dmatrix(n) for n in ("x", "zero", "n", "ybar")]
+    w = pt.dvector("w")
+    col = lambda v: v[:, None]
+    ref = pt.sum(ins[6] * (ins[7] - _four_pl_x(ins[4], ins[5], *map(col, ins[:4]))) ** 2, axis=1)
+    fused = grid_ss(*ins)[0]
+    outs = lambda ss: [ss] + pt.grad(pt.sum(w * ss), ins[:4])
+    weights = rng.normal(size=len(args[0]))
+    expected = pytensor.function(ins + [w], outs(ref))(*args, weights)
+    f = pytensor.function(ins + [w], outs(fused), mode=mode)
+    assert any(isinstance(n.op, GridSS) for n in f.maker.fgraph.apply_nodes)
+    for got, want in zip(f(*args, weights), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11 * np.abs(want).max())
+    # its own exponential, against numpy's, over the range it is used on
+    from dose_response.model import _exp_parts
+    x = np.linspace(-700, 700, 4001)
+    p, k = np.array([_exp_parts.py_func(v) for v in x]).T
+    np.testing.assert_allclose(p * 2.0**k, np.exp(x), rtol=5e-16)
+
+
+def test_screen_without_replicates_goes_on_the_grid():
+    "One observation per cell: compress='auto' still uses the grid kernel, and the log density is the per-observation one."
+    import pytensor
+    from dose_response.model import GridSS
+    df, _ = dr.simulate(6, concentrations=9, replicates=1, seed=4)
+    grid_model, per_obs = dr.build_model(df), dr.build_model(df, compress=False)
+    assert grid_model.spec.compress and grid_model.spec.n_cells == grid_model.spec.n_obs
+    assert any(v.owner is not None and isinstance(v.owner.op, GridSS)
+               for v in pytensor.graph.ancestors([grid_model.logp()]))
+    f, g = grid_model.compile_logp(), per_obs.compile_logp()
+    df_, dg = grid_model.compile_dlogp(), per_obs.compile_dlogp()
+    for point in random_points(per_obs, 4, seed=1, scale=0.8):
+        assert abs(f(point) - g(point)) <= 1e-10 * abs(g(point))
+        np.testing.assert_allclose(df_(point), dg(point), rtol=1e-8, atol=1e-8)
