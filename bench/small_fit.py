@@ -34,7 +34,9 @@ print(json.dumps({{"import_s": t1 - t0, "load_s": t2 - t1, "fit_nuts_s": t3 - t2
 
 def run_child(dataset: str, backend: str, cache: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
-    env |= {"PYTENSOR_FLAGS": f"base_compiledir={cache}/pytensor", "XDG_CACHE_HOME": f"{cache}/xdg"}
+    # every compile cache empty at first: PyTensor's, JAX's (under XDG_CACHE_HOME) and numba's own (the grid kernel)
+    env |= {"PYTENSOR_FLAGS": f"base_compiledir={cache}/pytensor", "XDG_CACHE_HOME": f"{cache}/xdg",
+            "NUMBA_CACHE_DIR": f"{cache}/numba"}
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", CHILD.format(dataset=dataset, backend=backend)], env=env, check=True,
                          capture_output=True, text=True).stdout
