@@ -322,7 +322,14 @@ def _exp_parts(a: float) -> tuple[float, float]:
     p = p * r + _C5; p = p * r + _C4; p = p * r + _C3; p = p * r + _C2; p = p * r + _C1; p = p * r + _C0
     return p, k
 
-@numba.njit(fastmath=False, cache=True)
+def _njit_cached(f):
+    "numba-compile `f` without fastmath, kept in numba's on-disk cache where a folder for it is writable (fixed code: a cached copy gives the same numbers)."
+    try:
+        return numba.njit(fastmath=False, cache=True)(f)
+    except RuntimeError:   # numba found no writable cache folder (a read-only install and home): compile per process
+        return numba.njit(fastmath=False)(f)
+
+@_njit_cached
 def _grid_ss_kernel(log10_ic50, e0, einf, hill, x, zero, n, ybar):
     "Per group: `sum_k n (ybar - m)^2` on the cell grid and its derivatives in (log10_ic50, e0, einf, hill)."
     G, K = x.shape

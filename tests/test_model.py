@@ -322,3 +322,12 @@ def test_screen_without_replicates_goes_on_the_grid():
     for point in random_points(per_obs, 4, seed=1, scale=0.8):
         assert abs(f(point) - g(point)) <= 1e-10 * abs(g(point))
         np.testing.assert_allclose(df_(point), dg(point), rtol=1e-8, atol=1e-8)
+
+
+def test_kernel_compiles_without_a_writable_cache():
+    "Where numba finds no folder to cache in (here: a function without a source file), the kernel still compiles."
+    from dose_response.model import _njit_cached
+    ns = {}
+    exec("def f(x):\n    return x + 1", ns)
+    g = _njit_cached(ns["f"])
+    assert g(1) == 2 and type(g._cache).__name__ == "NullCache"
