@@ -5,6 +5,7 @@
 # %% ../nbs/01_model.ipynb #cell-002
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -389,9 +390,17 @@ class GridSS(Op):
 
 grid_ss = GridSS()
 
+def _kernel_version() -> int:
+    "A number that changes with the kernel's code: numba's cache does not notice a changed callee, so it salts PyTensor's key."
+    code = [f.py_func.__code__ for f in (_exp_parts, _grid_ss_kernel)]
+    blob = b"".join(c.co_code + repr(c.co_consts).encode() for c in code)
+    return int(hashlib.sha256(blob).hexdigest()[:12], 16)
+
+_KERNEL_VERSION = _kernel_version()
+
 @register_funcify_default_op_cache_key(GridSS)
 def _numba_grid_ss(op, node=None, **kwargs):
-    return _grid_ss_kernel
+    return _grid_ss_kernel, _KERNEL_VERSION
 
 def _jax_grid_ss(l, e0, einf, hill, x, zero, n, ybar):
     "`GridSS` in jax.numpy, the same formulas as `_grid_ss_kernel`."

@@ -331,3 +331,14 @@ def test_kernel_compiles_without_a_writable_cache():
     exec("def f(x):\n    return x + 1", ns)
     g = _njit_cached(ns["f"])
     assert g(1) == 2 and type(g._cache).__name__ == "NullCache"
+
+
+def test_pytensor_cache_key_follows_the_kernel_code(monkeypatch):
+    "numba's cache does not see a changed callee, so PyTensor's cache key for GridSS carries the kernel's version."
+    from pytensor.link.numba.dispatch.basic import numba_funcify_and_cache_key
+    from dose_response.model import GridSS, _kernel_version
+    _, key = numba_funcify_and_cache_key(GridSS())
+    assert key is not None and _kernel_version() == model_module._KERNEL_VERSION
+    monkeypatch.setattr(model_module, "_KERNEL_VERSION", model_module._KERNEL_VERSION + 1)
+    _, changed = numba_funcify_and_cache_key(GridSS())
+    assert changed != key
