@@ -547,9 +547,9 @@ class ModelSpec:
         return out
 
 # %% ../nbs/01_model.ipynb #cell-023
-def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size, flat: np.ndarray
+def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size, flat: np.ndarray, on_grid: bool
              ) -> tuple[bool, bool, bool]:
-    "Resolve the 'auto' options, logging what was picked; returns compress, hierarchical, inactive."
+    "Resolve the 'auto' options, logging what was picked (`on_grid`: the cells fit a grid); returns compress, hierarchical, inactive."
     _check_option("pooling", pooling, ("auto", "partial", "none"))
     _check_option("inactive", inactive, ("auto", True, False))
     if inactive is True and (likelihood != "normal" or compress is False or batch_size):
@@ -569,7 +569,6 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
                           f"response, e.g. {list(data.labels[flat][:5])}: if the chains disagree, fit_nuts refits "
                           "with inactive=True)")
     if compress == "auto":   # cells when they are fewer, the mixture needs them, or the grid kernel can take them
-        on_grid = not batch_size and cell_grid(data) is not None
         compress = likelihood == "normal" and (data.n_cells < data.n_obs or bool(inactive) or on_grid)
         picked.append(f"compress={compress} ({data.n_obs} observations in {data.n_cells} cells"
                       f"{', on the grid' if compress and on_grid else ''})")
@@ -607,7 +606,9 @@ def build_model(
     prior.update(priors or {})
     fits = ls_group_fits(data, prior)
     flat = flat_groups(data, fits)
-    compress, hierarchical, inactive = _resolve(data, likelihood, compress, pooling, inactive, batch_size, flat)
+    grid = None if batch_size else cell_grid(data)   # minibatches gather cells; the full batch uses the grid if it fits
+    compress, hierarchical, inactive = _resolve(data, likelihood, compress, pooling, inactive, batch_size, flat,
+                                                on_grid=grid is not None)
     if hierarchical:
         centered = choose_parameterization(data, prior, parameterization, fits)
         if parameterization == "auto":
@@ -627,8 +628,7 @@ def build_model(
         def mean_of(g, x, zero):
             return _four_pl_x(x, zero, theta["log10_ic50"][g], theta["e0"][g], theta["einf"][g], hill[g])
 
-        grid = cell_grid(data) if compress and not batch_size else None
-        if grid is not None:
+        if compress and grid is not None:
             _normal_grid(data, sigma, grid, theta, hill, share)
         elif compress:
             _normal_cells(data, sigma, batch_size, mean_of, theta["e0"], share)

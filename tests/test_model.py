@@ -305,7 +305,7 @@ def test_grid_kernel_matches_the_expression_it_replaces(mode):
     from dose_response.model import _exp_parts
     x = np.linspace(-700, 700, 4001)
     p, k = np.array([_exp_parts.py_func(v) for v in x]).T
-    np.testing.assert_allclose(p * 2.0**k, np.exp(x), rtol=5e-16)
+    np.testing.assert_allclose(p * 2.0**k, np.exp(x), rtol=1e-15)   # a few ulp: numpy's exp differs by an ulp between CPUs
 
 
 def test_screen_without_replicates_goes_on_the_grid():
