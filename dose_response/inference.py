@@ -28,9 +28,10 @@ from .data import code_fingerprint, tested_range
 from .model import GROUP_PARAMS, build_model, log, register_jax
 
 # %% auto #0
-__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MAX_ATTEMPTS',
-           'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'compile_nutpie', 'jax_cache_dir', 'check_nuts_args',
-           'fit_nuts', 'ELBOConvergence', 'fit_advi', 'BlockLayout', 'block_layout', 'BlockGaussian', 'Adam',
+__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES', 'MAX_ATTEMPTS',
+           'BLOCK_MIN_GROUPS', 'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'compile_nutpie',
+           'jax_cache_dir', 'check_nuts_args', 'fit_nuts', 'use_blocks', 'preconditioned_model', 'group_curvature',
+           'fit_preconditioner', 'ELBOConvergence', 'fit_advi', 'BlockLayout', 'block_layout', 'BlockGaussian', 'Adam',
            'fit_block_advi', 'fit_pathfinder', 'fit', 'save', 'load']
 
 # %% ../nbs/02_inference.ipynb #cell-005
@@ -211,28 +212,45 @@ def _attempts(run, first: dict, chains: int, retry: bool):
 # freedom to reorder arithmetic (one reason a seed-fixed fit differed between an Intel and an AMD machine) is gone.
 NUMBA_FLAGS = {"numba__fastmath": False, "numba__cache": True}
 
-def compile_nutpie(model: pm.Model):
+def compile_nutpie(model: pm.Model, **kw: Any):
     "Compile a model for nutpie with `NUMBA_FLAGS` (same seed, same draws, whether the cache was cold or warm)."
     import nutpie
     import pytensor
     with pytensor.config.change_flags(**NUMBA_FLAGS):
-        return nutpie.compile_pymc_model(model)
+        return nutpie.compile_pymc_model(model, **kw)
 
-def _nutpie(model, chains, seed, progressbar, kw, first, retry):
+def _compile_for(model: pm.Model, blocks: bool, timing: dict[str, float]):
+    "nutpie's compiled model: as built, or (`blocks`) preconditioned by each group's curvature at the joint mode."
+    t0 = time.perf_counter()
+    if not blocks:
+        compiled = compile_nutpie(model)
+        timing["compile"] += time.perf_counter() - t0
+        return compiled
+    pre = preconditioned_model(model)
+    compiled = compile_nutpie(pre, var_names=pre.kept)
+    t1 = time.perf_counter()
+    timing["compile"] += t1 - t0
+    compiled = compiled.with_data(**fit_preconditioner(pre, compiled.logp_func))
+    timing["precondition"] += time.perf_counter() - t1
+    return compiled
+
+def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="auto"):
     "Compile, sample, and sample again (recompiling only for a rebuilt model) while `_next_attempt` finds a fault."
     import nutpie
-    timing, compiled = {"compile": 0.0, "tune": 0.0, "sample": 0.0}, {}
+    timing, compiled = {"compile": 0.0, "precondition": 0.0, "tune": 0.0, "sample": 0.0}, {}
 
     def run(a):
-        if id(a["model"]) not in compiled:
-            t0 = time.perf_counter()
-            compiled[id(a["model"])] = compile_nutpie(a["model"])
-            timing["compile"] += time.perf_counter() - t0
+        a["mass_matrix"] = "block" if use_blocks(a["model"], mass_matrix) else "diagonal"
+        key = (id(a["model"]), a["mass_matrix"])
+        if key not in compiled:
+            compiled[key] = _compile_for(a["model"], a["mass_matrix"] == "block", timing)
         t1 = time.perf_counter()
-        idata = nutpie.sample(compiled[id(a["model"])], draws=a["draws"], tune=a["tune"], chains=chains, seed=seed,
+        idata = nutpie.sample(compiled[key], draws=a["draws"], tune=a["tune"], chains=chains, seed=seed,
                               target_accept=a["target_accept"], progress_bar=progressbar, save_warmup=True, **kw)
         for k, v in _split_tuning(idata, time.perf_counter() - t1).items():
             timing[k] += v
+        if a["mass_matrix"] == "block":   # the sampler's own coordinates: the model's variables are all there
+            idata.posterior = idata.posterior.drop_vars(["group_z", "value_u"])
         return idata
 
     idata, attempts = _attempts(run, {**first, "model": model}, chains, retry)
@@ -310,6 +328,7 @@ def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept
 
 # %% ../nbs/02_inference.ipynb #cell-010
 RETRY_TARGET_ACCEPT = 0.99   # target acceptance rate of the attempt after one that diverged
+MASS_MATRICES = ("auto", "diagonal", "block")
 MAX_ATTEMPTS = 3             # first run plus at most two remedies
 
 def fit_nuts(
@@ -323,14 +342,21 @@ def fit_nuts(
     target_accept: float = 0.8,    # NUTS's target acceptance rate (smaller steps as it approaches 1)
     retry: bool = True,            # run again with a remedy when a run diverges or mixes poorly (see `attempts`)
     progressbar: bool = True,
+    mass_matrix: Literal["auto", "diagonal", "block"] = "auto",  # nutpie: 'block' preconditions each group (below)
     **kw: Any,                     # build_model options (when given data), then sampler options
 ) -> az.InferenceData:
     "Sample the posterior with NUTS; return an InferenceData with method, settings, timing and versions in its attrs."
     check_nuts_args(draws, tune, chains, seed, target_accept, backend, {k: v for k, v in kw.items() if k not in _MODEL_OPTIONS})
+    if mass_matrix not in MASS_MATRICES:
+        raise ValueError(f"mass_matrix={mass_matrix!r} is not one of {MASS_MATRICES}")
+    if mass_matrix == "block" and backend != "nutpie":
+        raise ValueError(f"mass_matrix='block' needs backend='nutpie' (got {backend!r}); the others adapt a diagonal one")
     model, kw = _as_model(data_or_model, dict(kw))
+    if mass_matrix == "block" and not _group_values(model):
+        raise ValueError("mass_matrix='block' needs parameters with one value per group; this model has none")
     first = {"target_accept": target_accept, "draws": draws, "tune": tune, "why": "first run"}
     if backend == "nutpie":
-        idata, timing, attempts = _nutpie(model, chains, seed, progressbar, kw, first, retry)
+        idata, timing, attempts = _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix)
     elif backend in ("pymc", "numpyro"):
         idata, timing, attempts = _pymc(model, chains, seed, progressbar, kw, first, retry, backend)
     else:
@@ -341,10 +367,126 @@ def fit_nuts(
                  f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune']}"
         log.info(f"fit_nuts ran again ({a['why']}) with {change}")
     last = attempts[-1]
-    settings = dict(draws=last["draws"], tune=last["tune"], chains=chains, target_accept=last["target_accept"], **kw)
+    settings = dict(draws=last["draws"], tune=last["tune"], chains=chains, target_accept=last["target_accept"],
+                    mass_matrix=last.get("mass_matrix", "diagonal"), **kw)
     idata = _finish(idata, last["model"], "nuts", backend, settings, seed, timing)
     idata.posterior.attrs["attempts"] = json.dumps([{k: v for k, v in a.items() if k != "model"} for a in attempts])
     return idata
+
+# %% ../nbs/02_inference.ipynb #new-a1296fcb
+BLOCK_MIN_GROUPS = 200   # mass_matrix="auto" preconditions pooled, all-centred models from this many groups
+
+def _group_values(model: pm.Model) -> list:
+    "The model's value variables that hold one number per group (dims ('group',)), in the model's order."
+    return [model.rvs_to_values[rv] for rv in model.free_RVs if model.named_vars_to_dims.get(rv.name) == ("group",)]
+
+def use_blocks(model: pm.Model, mass_matrix: str = "auto") -> bool:
+    "Whether `fit_nuts` preconditions `model` by each group's curvature (see `mass_matrix`)."
+    if mass_matrix != "auto":
+        return mass_matrix == "block"
+    spec = getattr(model, "spec", None)
+    return bool(spec is not None and spec.hierarchical and spec.n_groups >= BLOCK_MIN_GROUPS
+                and all(f == "centered" for f in spec.parameterization.values()) and _group_values(model))
+
+def preconditioned_model(model: pm.Model) -> pm.Model:
+    """The same posterior in the coordinates NUTS samples when preconditioned: each group's unconstrained values are
+    `group_shift + group_chol @ group_z` (a lower-triangular k x k factor per group), every other value
+    `value_shift + value_scale * value_u`. Shifts, factors and scales are data (identity until set); the model's own
+    variables are Deterministics under their own names, listed in `.kept`."""
+    import pytensor
+    group = _group_values(model)
+    others = [v for v in model.value_vars if v not in group]
+    ip = model.initial_point()
+    n_groups, k = len(model.coords["group"]), len(group)
+    kept = model.free_RVs + model.deterministics
+    logp, *exprs = model.replace_rvs_by_values([model.logp()] + kept)
+    sizes = [int(np.size(ip[v.name])) for v in others]
+    ends = np.cumsum(sizes, dtype=int)
+    with pm.Model(coords={**model.coords, "group_value": [v.name for v in group]}) as pre:
+        z = pm.Flat("group_z", dims=("group_value", "group"))
+        shift = pm.Data("group_shift", np.stack([ip[v.name] for v in group]))
+        chol = pm.Data("group_chol", np.tile(np.eye(k)[:, :, None], (1, 1, n_groups)))
+        # column by column over the lower triangle: elementwise over groups, which PyTensor fuses into one loop
+        repl = {v: shift[j] + sum(chol[j, i] * z[i] for i in range(j + 1)) for j, v in enumerate(group)}
+        u = pm.Flat("value_u", shape=sum(sizes))
+        rest = pm.Data("value_shift", np.concatenate([np.ravel(ip[v.name]) for v in others] + [np.zeros(0)])) \
+            + pm.Data("value_scale", np.ones(sum(sizes))) * u
+        for v, n, e in zip(others, sizes, ends):
+            repl[v] = rest[e - n:e].reshape(np.shape(ip[v.name]))
+        logp, *exprs = pytensor.graph_replace([logp] + exprs, repl, strict=False)
+        pm.Potential("log_density", logp)
+        for rv, e in zip(kept, exprs):
+            pm.Deterministic(rv.name, e, dims=model.named_vars_to_dims.get(rv.name))
+    pre.kept = [rv.name for rv in kept]
+    return pre
+
+def _logp_dlogp(model: pm.Model):
+    "The model's log density and its gradient in unconstrained space, compiled to numba as for nutpie: z -> (logp, grad)."
+    import pytensor
+    with pytensor.config.change_flags(**NUMBA_FLAGS):
+        fn = model.logp_dlogp_function(ravel_inputs=True, mode="NUMBA")
+    fn.set_extra_values({})
+    return fn
+
+def group_curvature(grad, x: np.ndarray, group_idx: np.ndarray, other_idx: np.ndarray, h: float = 1e-5
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Minus the Hessian of the log density at `x`: its (groups x k x k) blocks over `group_idx` (a groups x k array
+    of positions) and its diagonal at `other_idx`, by central differences of `grad`. Groups meet only through the
+    other values, so one difference moving coordinate j of every group gives column j of every block."""
+    def column(idx):
+        e = np.zeros_like(x)
+        e[idx] = h
+        return -(grad(x + e) - grad(x - e)) / (2 * h)
+    n_groups, k = group_idx.shape
+    blocks = np.empty((n_groups, k, k))
+    for j in range(k):
+        blocks[:, :, j] = column(group_idx[:, j])[group_idx]
+    diag = np.array([column(i)[i] for i in other_idx])
+    return (blocks + blocks.transpose(0, 2, 1)) / 2, diag
+
+def _factors(blocks: np.ndarray, diag: np.ndarray, floor: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    "Cholesky factors of the blocks' inverses, and 1/sqrt(diag): curvature taken as |eigenvalue|, floored."
+    w, v = np.linalg.eigh(blocks)
+    w = np.maximum(np.abs(w), floor * np.abs(w).max(axis=1, keepdims=True) + 1e-12)
+    d = np.abs(diag)
+    return np.linalg.cholesky(np.einsum("gij,gj,gkj->gik", v, 1 / w, v)), 1 / np.sqrt(np.where(d > 1e-12, d, 1.0))
+
+def fit_preconditioner(pre: pm.Model, logp_dlogp, rounds: int = 10, maxiter: int = 100) -> dict[str, np.ndarray]:
+    """Shifts, factors and scales for `pre` (from `preconditioned_model`, still at the identity) from a Laplace
+    approximation at the joint posterior's mode: L-BFGS in the coordinates the curvature whitens, the curvature
+    measured again every `maxiter` iterations, then once more at the mode. `logp_dlogp(y) -> (logp, grad)`."""
+    from scipy.optimize import minimize
+    k, n_groups = np.shape(pre.initial_point()["group_z"])
+    group_idx = np.arange(n_groups * k).reshape(k, n_groups).T
+    other_idx = np.arange(n_groups * k, n_groups * k + pre["value_shift"].get_value().size)
+    grad = lambda y: np.asarray(logp_dlogp(y)[1])
+    y = np.zeros(other_idx[-1] + 1 if other_idx.size else n_groups * k)
+
+    def to_y(w, y0, chol, scale):
+        out = y0.copy()
+        out[group_idx] += np.einsum("gij,gj->gi", chol, w[group_idx])
+        out[other_idx] += scale * w[other_idx]
+        return out
+
+    def neg(w, y0, chol, scale):
+        lp, g = logp_dlogp(to_y(w, y0, chol, scale))
+        gw = np.empty_like(g)
+        gw[group_idx] = np.einsum("gji,gj->gi", chol, g[group_idx])
+        gw[other_idx] = scale * g[other_idx]
+        return -float(lp), -gw
+
+    for _ in range(rounds):
+        args = (y, *_factors(*group_curvature(grad, y, group_idx, other_idx)))
+        r = minimize(neg, np.zeros_like(y), args=args, jac=True, method="L-BFGS-B", options={"maxiter": maxiter})
+        if not np.isfinite(r.fun):
+            break
+        y = to_y(r.x, *args)
+        if r.success:
+            break
+    chol, scale = _factors(*group_curvature(grad, y, group_idx, other_idx))
+    return {"group_shift": pre["group_shift"].get_value() + y[group_idx].T, "group_chol": chol.transpose(1, 2, 0),
+            "value_shift": pre["value_shift"].get_value() + y[other_idx], "value_scale": scale}
+
 
 # %% ../nbs/02_inference.ipynb #cell-014
 class ELBOConvergence:
@@ -591,14 +733,6 @@ class Adam:
             params[k] += self.lr * mhat / (np.sqrt(vhat) + self.eps)
 
 # %% ../nbs/02_inference.ipynb #new-c1999f64
-def _logp_dlogp(model: pm.Model):
-    "The model's log density and its gradient in unconstrained space, compiled to numba as for nutpie: z -> (logp, grad)."
-    import pytensor
-    with pytensor.config.change_flags(**NUMBA_FLAGS):
-        fn = model.logp_dlogp_function(ravel_inputs=True, mode="NUMBA")
-    fn.set_extra_values({})
-    return fn
-
 def _refine_blocks(fn, q: BlockGaussian, n: int, mc: int, lr: float, stop: ELBOConvergence,
                    rng: np.random.Generator) -> np.ndarray:
     "Stochastic-gradient ascent (Adam) on the ELBO of `q`, in place, until `stop` fires or `n` steps; the losses."
