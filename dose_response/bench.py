@@ -107,8 +107,10 @@ def bench(n_groups: int, concentrations: int, replicates: int, seed: int = 0, dr
     with peak_memory() as mem:
         nuts = fit_nuts(df, seed=seed, draws=draws, tune=tune, chains=chains, progressbar=False)
     d, info = diagnose(nuts), fit_info(nuts)
-    out["nuts"] = {"wall_s": info["wall_s"], "compile_s": info["compile_s"], "tune_s": info["tune_s"],
-                   "sample_s": info["sample_s"], "converged": bool(d.converged), "max_rhat": d.max_rhat,
+    out["nuts"] = {"wall_s": info["wall_s"], "compile_s": info["compile_s"],
+                   "precondition_s": info.get("precondition_s", 0.0), "tune_s": info["tune_s"],
+                   "sample_s": info["sample_s"], "mass_matrix": info["settings"].get("mass_matrix", "diagonal"),
+                   "steps_per_draw": float(nuts.sample_stats["n_steps"].mean()), "converged": bool(d.converged), "max_rhat": d.max_rhat,
                    "min_ess_bulk": d.min_ess_bulk, "min_ess_tail": d.min_ess_tail, "divergences": d.divergences,
                    "coverage_90": coverage(nuts, truth)["log10_ic50"], "peak_mib": mem["peak_mib"],
                    "rise_mib": mem["rise_mib"], "draws": draws, "tune": tune, "chains": chains,

@@ -28,11 +28,12 @@ from .data import code_fingerprint, tested_range
 from .model import GROUP_PARAMS, build_model, log, register_jax
 
 # %% auto #0
-__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES', 'MAX_ATTEMPTS',
-           'BLOCK_MIN_GROUPS', 'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'compile_nutpie',
-           'jax_cache_dir', 'check_nuts_args', 'fit_nuts', 'use_blocks', 'preconditioned_model', 'group_curvature',
-           'fit_preconditioner', 'ELBOConvergence', 'fit_advi', 'BlockLayout', 'block_layout', 'BlockGaussian', 'Adam',
-           'fit_block_advi', 'fit_pathfinder', 'fit', 'save', 'load']
+__all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES',
+           'BLOCK_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'BLOCK_MIN_GROUPS', 'MODE_GRADIENT_TOL', 'FULLRANK_MAX_BYTES',
+           'versions', 'fit_info', 'funnel', 'compile_nutpie', 'jax_cache_dir', 'check_nuts_args', 'fit_nuts',
+           'NoJointMode', 'use_blocks', 'preconditioned_model', 'group_curvature', 'fit_preconditioner',
+           'ELBOConvergence', 'fit_advi', 'BlockLayout', 'block_layout', 'BlockGaussian', 'Adam', 'fit_block_advi',
+           'fit_pathfinder', 'fit', 'save', 'load']
 
 # %% ../nbs/02_inference.ipynb #cell-005
 _MODEL_OPTIONS = set(inspect.signature(build_model).parameters) - {"df"}
@@ -220,19 +221,25 @@ def compile_nutpie(model: pm.Model, **kw: Any):
         return nutpie.compile_pymc_model(model, **kw)
 
 def _compile_for(model: pm.Model, blocks: bool, timing: dict[str, float]):
-    "nutpie's compiled model: as built, or (`blocks`) preconditioned by each group's curvature at the joint mode."
+    """nutpie's compiled model: as built, or (`blocks`) preconditioned by each group's curvature at the joint mode;
+    and whether it is preconditioned (not when the joint posterior has no mode to centre on: `NoJointMode`)."""
     t0 = time.perf_counter()
     if not blocks:
         compiled = compile_nutpie(model)
         timing["compile"] += time.perf_counter() - t0
-        return compiled
+        return compiled, False
     pre = preconditioned_model(model)
     compiled = compile_nutpie(pre, var_names=pre.kept)
     t1 = time.perf_counter()
     timing["compile"] += t1 - t0
-    compiled = compiled.with_data(**fit_preconditioner(pre, compiled.logp_func))
-    timing["precondition"] += time.perf_counter() - t1
-    return compiled
+    try:
+        shifts = fit_preconditioner(pre, compiled.logp_func)
+    except NoJointMode as e:
+        log.warning(f"fit_nuts: no block preconditioning ({e}); a diagonal mass matrix instead")
+        return _compile_for(model, False, timing)
+    finally:
+        timing["precondition"] += time.perf_counter() - t1
+    return compiled.with_data(**shifts), True
 
 def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="auto"):
     "Compile, sample, and sample again (recompiling only for a rebuilt model) while `_next_attempt` finds a fault."
@@ -240,12 +247,12 @@ def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="aut
     timing, compiled = {"compile": 0.0, "precondition": 0.0, "tune": 0.0, "sample": 0.0}, {}
 
     def run(a):
-        a["mass_matrix"] = "block" if use_blocks(a["model"], mass_matrix) else "diagonal"
-        key = (id(a["model"]), a["mass_matrix"])
+        key = (id(a["model"]), use_blocks(a["model"], mass_matrix))
         if key not in compiled:
-            compiled[key] = _compile_for(a["model"], a["mass_matrix"] == "block", timing)
+            compiled[key] = _compile_for(a["model"], key[1], timing)
+        a["mass_matrix"] = "block" if compiled[key][1] else "diagonal"
         t1 = time.perf_counter()
-        idata = nutpie.sample(compiled[key], draws=a["draws"], tune=a["tune"], chains=chains, seed=seed,
+        idata = nutpie.sample(compiled[key][0], draws=a["draws"], tune=a["tune"], chains=chains, seed=seed,
                               target_accept=a["target_accept"], progress_bar=progressbar, save_warmup=True, **kw)
         for k, v in _split_tuning(idata, time.perf_counter() - t1).items():
             timing[k] += v
@@ -316,7 +323,8 @@ def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept
     _check_count("tune", tune, 1 if backend == "nutpie" else 0)      # nutpie panics without warm-up
     _check_count("chains", chains, 1)
     _check_count("seed", seed, 0)
-    if isinstance(target_accept, bool) or not isinstance(target_accept, (int, float)) or not 0 < target_accept < 1:
+    if target_accept is not None and (isinstance(target_accept, bool) or not isinstance(target_accept, (int, float))
+                                      or not 0 < target_accept < 1):
         raise ValueError(f"target_accept must be a number between 0 and 1 (exclusive), got {target_accept!r}")
     known = _nutpie_options() if backend == "nutpie" else set(inspect.signature(pm.sample).parameters) - {"kwargs"}
     unknown = sorted(set(sampler_kw) - (known - _OWN))
@@ -329,6 +337,7 @@ def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept
 # %% ../nbs/02_inference.ipynb #cell-010
 RETRY_TARGET_ACCEPT = 0.99   # target acceptance rate of the attempt after one that diverged
 MASS_MATRICES = ("auto", "diagonal", "block")
+BLOCK_TARGET_ACCEPT = 0.85   # the default target_accept under block preconditioning (see below)
 MAX_ATTEMPTS = 3             # first run plus at most two remedies
 
 def fit_nuts(
@@ -339,7 +348,7 @@ def fit_nuts(
     chains: int = 4,
     seed: int = 0,
     backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie",
-    target_accept: float = 0.8,    # NUTS's target acceptance rate (smaller steps as it approaches 1)
+    target_accept: float | None = None,  # NUTS's target acceptance rate: None is 0.8, or 0.85 with block preconditioning
     retry: bool = True,            # run again with a remedy when a run diverges or mixes poorly (see `attempts`)
     progressbar: bool = True,
     mass_matrix: Literal["auto", "diagonal", "block"] = "auto",  # nutpie: 'block' preconditions each group (below)
@@ -354,6 +363,8 @@ def fit_nuts(
     model, kw = _as_model(data_or_model, dict(kw))
     if mass_matrix == "block" and not _group_values(model):
         raise ValueError("mass_matrix='block' needs parameters with one value per group; this model has none")
+    if target_accept is None:
+        target_accept = BLOCK_TARGET_ACCEPT if backend == "nutpie" and use_blocks(model, mass_matrix) else 0.8
     first = {"target_accept": target_accept, "draws": draws, "tune": tune, "why": "first run"}
     if backend == "nutpie":
         idata, timing, attempts = _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix)
@@ -375,6 +386,10 @@ def fit_nuts(
 
 # %% ../nbs/02_inference.ipynb #new-a1296fcb
 BLOCK_MIN_GROUPS = 200   # mass_matrix="auto" preconditions pooled, all-centred models from this many groups
+MODE_GRADIENT_TOL = 1.0  # largest gradient (in whitened units) at which the L-BFGS end point counts as the mode
+
+class NoJointMode(RuntimeError):
+    "L-BFGS found no mode of the joint posterior to centre the preconditioner on (it still climbs where it stopped)."
 
 def _group_values(model: pm.Model) -> list:
     "The model's value variables that hold one number per group (dims ('group',)), in the model's order."
@@ -484,6 +499,11 @@ def fit_preconditioner(pre: pm.Model, logp_dlogp, rounds: int = 10, maxiter: int
         if r.success:
             break
     chol, scale = _factors(*group_curvature(grad, y, group_idx, other_idx))
+    g = grad(y)   # in the coordinates the curvature whitens: about 0 at a mode, order 1 where a population SD runs off
+    steep = float(np.abs(np.r_[np.einsum("gji,gj->gi", chol, g[group_idx]).ravel(), scale * g[other_idx]]).max())
+    if not steep <= MODE_GRADIENT_TOL:
+        raise NoJointMode(f"the log density still climbs where L-BFGS stopped (whitened gradient {steep:.3g} > "
+                          f"{MODE_GRADIENT_TOL}), as it does when a population SD runs toward zero")
     return {"group_shift": pre["group_shift"].get_value() + y[group_idx].T, "group_chol": chol.transpose(1, 2, 0),
             "value_shift": pre["value_shift"].get_value() + y[other_idx], "value_scale": scale}
 
