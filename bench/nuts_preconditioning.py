@@ -3,8 +3,9 @@ and is the posterior the same? Against nutpie's diagonal mass matrix alone, on t
 
     python bench/nuts_preconditioning.py [--sizes m,l,full] [--runs runs_gridss] [--out bench/nuts_preconditioning.json]
 
-For each size: `fit_nuts` with the sweep's settings (2 chains x 2,000 draws after 1,000 warm-up, seed 0, no retry),
-once with `mass_matrix="diagonal"` and once with `"block"`; recorded: wall time split into compile / precondition /
+For each size: `fit_nuts` with the sweep's settings (2 chains x 2,000 draws after 1,000 warm-up, seed 0, no retry,
+`target_accept` at its default: 0.8 diagonal, 0.85 block), once with `mass_matrix="diagonal"` and once with
+`"block"`; recorded: wall time split into compile / precondition /
 warm-up / sampling, mean leapfrog steps per draw in warm-up and after it, max R-hat, min bulk and tail ESS over the
 model's free parameters, divergences; and, between the two fits, the largest difference of the posterior means of the
 group parameters in units of the diagonal fit's posterior SD and the median ratio of their SDs.
@@ -30,7 +31,8 @@ def one(df: pd.DataFrame, mass_matrix: str):
     return idata, {"wall_s": info["wall_s"], "compile_s": info["compile_s"], "precondition_s": info["precondition_s"],
                    "tune_s": info["tune_s"], "sample_s": info["sample_s"],
                    "steps_per_draw_warmup": steps(idata.warmup_sample_stats), "steps_per_draw": steps(idata.sample_stats),
-                   "step_size": float(idata.sample_stats["step_size"][0, -1]), "max_rhat": d.max_rhat,
+                   "step_size": float(idata.sample_stats["step_size"][0, -1]),
+                   "target_accept": info["settings"]["target_accept"], "max_rhat": d.max_rhat,
                    "min_ess_bulk": d.min_ess_bulk, "min_ess_tail": d.min_ess_tail, "divergences": d.divergences,
                    "converged": bool(d.converged)}
 
