@@ -88,9 +88,11 @@ def az_mcse(x):
     return az.mcse(x.to_dataset(name="v"))["v"].values
 
 
-def test_no_joint_mode_falls_back_to_the_diagonal(small):
-    "A 10-group hierarchy has no joint mode to centre on (a population SD runs toward zero): diagonal, said so."
-    df, model = small
+def test_no_joint_mode_falls_back_to_the_diagonal():
+    """This 10-group design has no joint mode to centre on (a population SD runs toward zero; the whitened gradient
+    where L-BFGS stops is ~7e5 here, against a tolerance of 1): diagonal, said so."""
+    df, _ = simulate(10, replicates=3, seed=0)
+    model = build_model(df)
     pre = preconditioned_model(model)
     with pytest.raises(NoJointMode, match="still climbs"):
         fit_preconditioner(pre, _logp_dlogp(pre))
