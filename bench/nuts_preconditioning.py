@@ -24,8 +24,10 @@ from dose_response.inference import fit_info, fit_nuts, versions
 from dose_response.model import GROUP_PARAMS
 
 
-def one(df: pd.DataFrame, mass_matrix: str):
-    idata = fit_nuts(df, seed=0, draws=2000, tune=1000, chains=2, progressbar=False, retry=False, mass_matrix=mass_matrix)
+def one(df: pd.DataFrame, mass_matrix: str, tune: int = 1000, seed: int = 0):
+    "One fit with the sweep's settings (no retry) and what it measured; also used by bench/nuts_warmup.py."
+    idata = fit_nuts(df, seed=seed, draws=2000, tune=tune, chains=2, progressbar=False, retry=False,
+                     mass_matrix=mass_matrix)
     d, info = diagnose(idata), fit_info(idata)
     steps = lambda g: float(g["n_steps"].mean())
     return idata, {"wall_s": info["wall_s"], "compile_s": info["compile_s"], "precondition_s": info["precondition_s"],

@@ -33,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the simulated data and of both fits (default: 0)")
     s.add_argument("--draws", type=int, default=2000, help="NUTS draws per chain (the max R-hat over ~18K quantities "
                    "needs more than 1000 to be estimated within 0.01)")
-    s.add_argument("--tune", type=int, default=1000, help="NUTS warm-up draws per chain (default: 1000)")
+    s.add_argument("--tune", type=int, default=None, help="NUTS warm-up draws per chain (default: fit_nuts's, 1000, "
+                   "or 300 under block preconditioning)")
     s.add_argument("--chains", type=int, default=2, help="NUTS chains (default: 2, one per core)")
     s.add_argument("--advi-n", type=int, default=50_000, help="maximum ADVI iterations (default: 50,000)")
     s.add_argument("--no-report", action="store_true", help="do not build the report")
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         for name, value, least in (("--draws", args.draws, 1), ("--tune", args.tune, 1), ("--chains", args.chains, 1),
                                    ("--advi-n", args.advi_n, 1), ("--seed", args.seed, 0)):
-            if value < least:
+            if value is not None and value < least:     # --tune left out: None
                 raise ValueError(f"{name} must be at least {least}, got {value}")
         sizes = parse_sizes(args.sizes, args.custom)
         settings = dict(nuts_draws=args.draws, nuts_tune=args.tune, nuts_chains=args.chains, advi_n=args.advi_n)

@@ -89,7 +89,7 @@ def _vi_row(nuts, candidate, truth) -> dict[str, Any]:
             "sd_ratio_median": metrics["sd_ratio_median"], "mean_z_median": metrics["mean_shift_median"],
             "coverage_90": ic50["coverage_cand"]}
 
-def bench(n_groups: int, concentrations: int, replicates: int, seed: int = 0, draws: int = 2000, tune: int = 1000,
+def bench(n_groups: int, concentrations: int, replicates: int, seed: int = 0, draws: int = 2000, tune: int | None = None,
           chains: int = 2, advi_n: int = 50_000, n_eval: int = 100, vi: Sequence[str] = VI_OPTIONS,
           progress: bool = False) -> dict[str, Any]:
     "Measure gradients, NUTS, ADVI and the structured VI options on one simulated screen; return a JSON-ready dict."
@@ -113,7 +113,7 @@ def bench(n_groups: int, concentrations: int, replicates: int, seed: int = 0, dr
                    "steps_per_draw": float(nuts.sample_stats["n_steps"].mean()), "converged": bool(d.converged), "max_rhat": d.max_rhat,
                    "min_ess_bulk": d.min_ess_bulk, "min_ess_tail": d.min_ess_tail, "divergences": d.divergences,
                    "coverage_90": coverage(nuts, truth)["log10_ic50"], "peak_mib": mem["peak_mib"],
-                   "rise_mib": mem["rise_mib"], "draws": draws, "tune": tune, "chains": chains,
+                   "rise_mib": mem["rise_mib"], "draws": draws, "tune": info["settings"]["tune"], "chains": chains,
                    "attempts": len(info["attempts"])}
     say(f"NUTS: {info['wall_s']:.1f} s, converged {d.converged}")
     with peak_memory() as mem:

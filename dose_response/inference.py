@@ -29,9 +29,9 @@ from .model import GROUP_PARAMS, build_model, log, register_jax
 
 # %% auto #0
 __all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES',
-           'BLOCK_TARGET_ACCEPT', 'MAX_ATTEMPTS', 'BLOCK_MIN_GROUPS', 'MODE_GRADIENT_TOL', 'FULLRANK_MAX_BYTES',
-           'versions', 'fit_info', 'funnel', 'compile_nutpie', 'jax_cache_dir', 'check_nuts_args', 'fit_nuts',
-           'NoJointMode', 'use_blocks', 'preconditioned_model', 'group_curvature', 'fit_preconditioner',
+           'BLOCK_TARGET_ACCEPT', 'TUNE', 'BLOCK_TUNE', 'MAX_ATTEMPTS', 'BLOCK_MIN_GROUPS', 'MODE_GRADIENT_TOL',
+           'FULLRANK_MAX_BYTES', 'versions', 'fit_info', 'funnel', 'compile_nutpie', 'jax_cache_dir', 'check_nuts_args',
+           'fit_nuts', 'NoJointMode', 'use_blocks', 'preconditioned_model', 'group_curvature', 'fit_preconditioner',
            'ELBOConvergence', 'fit_advi', 'BlockLayout', 'block_layout', 'BlockGaussian', 'Adam', 'fit_block_advi',
            'fit_pathfinder', 'fit', 'save', 'load']
 
@@ -190,7 +190,7 @@ def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = Non
                     "why": f"{attempt['divergences']} divergences at target_accept={attempt['target_accept']}"}
         return None
     if chains > 1 and (attempt["max_rhat"] > 1.01 or attempt["min_ess_per_chain"] < 100):   # NaN: not checked
-        return {**attempt, "draws": 2 * attempt["draws"], "tune": 2 * attempt["tune"],
+        return {**attempt, "draws": 2 * attempt["draws"], "tune": 2 * attempt["tune_used"],
                 "why": f"R-hat {attempt['max_rhat']:.3f}, ESS per chain {attempt['min_ess_per_chain']:.0f}"}
     return None
 
@@ -251,8 +251,9 @@ def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="aut
         if key not in compiled:
             compiled[key] = _compile_for(a["model"], key[1], timing)
         a["mass_matrix"] = "block" if compiled[key][1] else "diagonal"
+        a["tune_used"] = a["tune"] if a["tune"] is not None else BLOCK_TUNE if compiled[key][1] else TUNE
         t1 = time.perf_counter()
-        idata = nutpie.sample(compiled[key][0], draws=a["draws"], tune=a["tune"], chains=chains, seed=seed,
+        idata = nutpie.sample(compiled[key][0], draws=a["draws"], tune=a["tune_used"], chains=chains, seed=seed,
                               target_accept=a["target_accept"], progress_bar=progressbar, save_warmup=True, **kw)
         for k, v in _split_tuning(idata, time.perf_counter() - t1).items():
             timing[k] += v
@@ -286,7 +287,8 @@ def _pymc(model, chains, seed, progressbar, kw, first, retry, nuts_sampler="pymc
 
     def run(a):
         t0 = time.perf_counter()
-        idata = pm.sample(draws=a["draws"], tune=a["tune"], chains=chains, cores=min(chains, 2), random_seed=seed,
+        a["tune_used"] = a["tune"] if a["tune"] is not None else TUNE
+        idata = pm.sample(draws=a["draws"], tune=a["tune_used"], chains=chains, cores=min(chains, 2), random_seed=seed,
                           progressbar=progressbar, nuts_sampler=nuts_sampler, model=a["model"],
                           target_accept=a["target_accept"], discard_tuned_samples=False,
                           compute_convergence_checks=False, idata_kwargs={"log_likelihood": False}, **kw)
@@ -320,7 +322,8 @@ def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept
     if backend not in ("nutpie", "pymc", "numpyro"):
         raise ValueError(f"backend={backend!r} is not one of ('nutpie', 'pymc', 'numpyro')")
     _check_count("draws", draws, 1)
-    _check_count("tune", tune, 1 if backend == "nutpie" else 0)      # nutpie panics without warm-up
+    if tune is not None:   # None: fit_nuts's default
+        _check_count("tune", tune, 1 if backend == "nutpie" else 0)      # nutpie panics without warm-up
     _check_count("chains", chains, 1)
     _check_count("seed", seed, 0)
     if target_accept is not None and (isinstance(target_accept, bool) or not isinstance(target_accept, (int, float))
@@ -338,13 +341,15 @@ def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept
 RETRY_TARGET_ACCEPT = 0.99   # target acceptance rate of the attempt after one that diverged
 MASS_MATRICES = ("auto", "diagonal", "block")
 BLOCK_TARGET_ACCEPT = 0.85   # the default target_accept under block preconditioning (see below)
+TUNE = 1000                  # the default warm-up draws per chain
+BLOCK_TUNE = 300             # ... and under block preconditioning, which starts from the metric (see below)
 MAX_ATTEMPTS = 3             # first run plus at most two remedies
 
 def fit_nuts(
     data_or_model: pd.DataFrame | pm.Model,  # tidy data, or a model from build_model
     *,
     draws: int = 1000,             # kept draws per chain
-    tune: int = 1000,              # warm-up draws per chain
+    tune: int | None = None,       # warm-up draws per chain: None is 1000, or 300 with block preconditioning
     chains: int = 4,
     seed: int = 0,
     backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie",
@@ -375,10 +380,10 @@ def fit_nuts(
     for a in attempts[1:]:
         change = "each group active or flat (inactive=True)" if a.get("inactive") else \
                  f"{' and '.join(a['noncentered'])} non-centred" if "noncentered" in a else \
-                 f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune']}"
+                 f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune_used']}"
         log.info(f"fit_nuts ran again ({a['why']}) with {change}")
     last = attempts[-1]
-    settings = dict(draws=last["draws"], tune=last["tune"], chains=chains, target_accept=last["target_accept"],
+    settings = dict(draws=last["draws"], tune=last["tune_used"], chains=chains, target_accept=last["target_accept"],
                     mass_matrix=last.get("mass_matrix", "diagonal"), **kw)
     idata = _finish(idata, last["model"], "nuts", backend, settings, seed, timing)
     idata.posterior.attrs["attempts"] = json.dumps([{k: v for k, v in a.items() if k != "model"} for a in attempts])

@@ -265,7 +265,7 @@ def test_retry_remedies_follow_the_fault():
     sig = np.abs(rng.normal(5, 1, size=(2, 200)))
     div = np.zeros((2, 200), bool)
     div[0, :10] = True
-    first = {"model": model, "target_accept": 0.9, "draws": 200, "tune": 200, "why": "first run"}
+    first = {"model": model, "target_accept": 0.9, "draws": 200, "tune": 200, "tune_used": 200, "why": "first run"}
     # divergences where the population SD of e0 collapses: the funnel; the remedy non-centres e0
     neck = sig.copy(); neck[div] = 0.2
     assert funnel(_fake_fit(model, div, neck), model) == ["e0"]

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from dose_response.data import simulate
-from dose_response.inference import (NoJointMode, _logp_dlogp, fit_info, fit_nuts, fit_preconditioner,
-                                     group_curvature, preconditioned_model, use_blocks)
+from dose_response.inference import (BLOCK_TUNE, TUNE, NoJointMode, _logp_dlogp, fit_info, fit_nuts,
+                                     fit_preconditioner, group_curvature, preconditioned_model, use_blocks)
 from dose_response.model import GROUP_PARAMS, build_model
 
 
@@ -67,10 +67,12 @@ def test_block_fit_samples_the_same_posterior_in_fewer_steps():
     df, _ = simulate(200, replicates=6, seed=3)
     model = build_model(df)
     assert use_blocks(model) and not use_blocks(build_model(df.head(30 * 33)))   # auto: >= 200 groups, all centred
-    kw = dict(draws=400, tune=400, chains=2, seed=0, progressbar=False, retry=False)
-    diag, block = fit_nuts(model, mass_matrix="diagonal", **kw), fit_nuts(model, **kw)
+    kw = dict(draws=400, chains=2, seed=0, progressbar=False, retry=False)
+    diag, block = fit_nuts(model, mass_matrix="diagonal", tune=400, **kw), fit_nuts(model, **kw)
     info = fit_info(block)
     assert (info["settings"]["mass_matrix"], fit_info(diag)["settings"]["mass_matrix"]) == ("block", "diagonal")
+    assert info["settings"]["tune"] == BLOCK_TUNE < TUNE    # the default warm-up: short, the metric is given
+    assert block.warmup_sample_stats.sizes["draw"] == BLOCK_TUNE
     assert info["precondition_s"] > 0 and "group_z" not in block.posterior and "value_u" not in block.posterior
     steps = lambda i: float(i.sample_stats.n_steps.mean())
     assert steps(block) < 0.6 * steps(diag)            # ~16 against ~60 on this design
@@ -96,8 +98,9 @@ def test_no_joint_mode_falls_back_to_the_diagonal():
     pre = preconditioned_model(model)
     with pytest.raises(NoJointMode, match="still climbs"):
         fit_preconditioner(pre, _logp_dlogp(pre))
-    idata = fit_nuts(model, mass_matrix="block", draws=100, tune=100, chains=2, progressbar=False, retry=False)
+    idata = fit_nuts(model, mass_matrix="block", draws=100, chains=2, progressbar=False, retry=False)
     assert fit_info(idata)["settings"]["mass_matrix"] == "diagonal"
+    assert fit_info(idata)["settings"]["tune"] == TUNE    # the diagonal metric's warm-up, not the blocks' short one
 
 
 def test_block_is_refused_where_it_cannot_run(small):
