@@ -76,3 +76,15 @@ def test_time_against_size_reads_the_sweep_the_benchmarks_and_the_naive_runs(tmp
     fig = plot_time_vs_size(t.reset_index())
     assert len(fig.axes[0].lines) == 7                  # six series (measured and projected naive) + the 60 s line
     plt.close(fig)
+    # a block-preconditioned fast fit: the naive model (non-centred, so diagonal) is projected from the same data's
+    # diagonal fit where bench/nuts_preconditioning.json has one, and not at all where it has none
+    block = {**nuts, "tune_s": 4.0, "sample_s": 6.0, "mass_matrix": "block"}
+    for name, n_obs in (("m", 39_600), ("l", 144_000)):
+        (tmp_path / "bench" / f"{name}.json").write_text(json.dumps({
+            "n_obs": n_obs, "grad_ms_naive": 2.0, "grad_ms_fast": 0.1, "nuts": block, "targets": [], "vi": []}))
+    (tmp_path / "bench" / "nuts_preconditioning.json").write_text(json.dumps({"rows": {
+        "m/diagonal": {"n_obs": 39_600, "tune_s": 30.0, "sample_s": 50.0},
+        "m/block": {"n_obs": 39_600, "tune_s": 4.0, "sample_s": 6.0}}}))
+    t = time_vs_size(tmp_path).set_index(["method", "n_obs", "kind"]).wall_s
+    assert t["NUTS (naive model)", 39_600, "projected"] == pytest.approx(10.0 + 20 * (30.0 + 50.0))
+    assert ("NUTS (naive model)", 144_000, "projected") not in t.index
