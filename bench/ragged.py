@@ -3,7 +3,8 @@ observation per dose), so that no two observations share a cell and the sufficie
 nothing. Measures one log-density gradient of it against the `full` sweep design (3,000 x 12 doses x 12 replicates,
 the same 432,000 observations) in the same process, and projects the NUTS wall time from `bench/full.json`'s warm-up
 and sampling times, assuming the same number of gradients per draw. `--fit` runs NUTS on it for real (the sweep's
-settings: 2 chains x 2,000 draws after 1,000 warm-up), which takes longer than a session here allows.
+settings: 2 chains x 2,000 draws after `fit_nuts`'s default warm-up, with its default mass matrix: block
+preconditioning and 300 warm-up draws for these 3,000 pooled groups).
 
 Run: `.venv/bin/python bench/ragged.py [--n-eval 50] [--fit]`. Prints the figures and writes bench/ragged/full.json.
 """
@@ -44,11 +45,13 @@ def main() -> None:
     print(f"ragged / full gradient: {ratio:.1f}x; projected NUTS wall {projected / 60:.0f} min "
           f"(bench/full.json: {ref['wall_s']:.0f} s)")
     if a.fit:
-        idata = fit_nuts(ragged, seed=0, draws=2000, tune=1000, chains=2, progressbar=False)
+        idata = fit_nuts(ragged, seed=0, draws=2000, chains=2, progressbar=False)
         d, info = diagnose(idata), fit_info(idata)
-        out["nuts"] = {k: info[f"{k}_s"] for k in ("wall", "compile", "tune", "sample")} | {
+        out["nuts"] = {k: info.get(f"{k}_s", 0.0) for k in ("wall", "compile", "precondition", "tune", "sample")} | {
             "converged": bool(d.converged), "max_rhat": d.max_rhat, "min_ess_bulk": d.min_ess_bulk,
-            "divergences": d.divergences}
+            "min_ess_tail": d.min_ess_tail, "divergences": d.divergences,
+            "mass_matrix": info["settings"]["mass_matrix"], "tune_draws": info["settings"]["tune"],
+            "steps_per_draw": float(idata.sample_stats["n_steps"].mean()), "attempts": len(info["attempts"])}
         print(f"NUTS: {info['wall_s'] / 60:.1f} min, converged {d.converged}")
     out |= {"versions": versions(), "machine": machine(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "command": "python bench/ragged.py" + (" --fit" if a.fit else "") + f" --n-eval {a.n_eval}"}
