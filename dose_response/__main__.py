@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 # %% ../nbs/07_cli.ipynb #new-30b72999
-ANALYSIS_TEMPLATE = "10_analysis.ipynb"
+ANALYSIS_TEMPLATE = "_analysis.ipynb"
 
 def _sheet(value: str | None) -> str | int | None:
     return int(value) if value is not None and value.isdigit() else value

@@ -21,8 +21,8 @@ from .inference import fit_info
 from .model import POOLING_MIN_GROUPS
 
 # %% auto #0
-__all__ = ['READERS', 'IC50_COLUMNS', 'read_table', 'load_screen', 'ic50_table', 'verdict_text', 'describe_data',
-           'describe_choices', 'plot_curve_pages']
+__all__ = ['READERS', 'IC50_COLUMNS', 'OPTIONAL_COLUMNS', 'read_table', 'load_screen', 'ic50_table', 'flagged_text',
+           'verdict_text', 'describe_data', 'describe_choices', 'plot_curve_pages']
 
 # %% ../nbs/10_analysis.ipynb #cell-005
 READERS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".parquet": "parquet", ".pq": "parquet",
@@ -74,11 +74,36 @@ def ic50_table(idata: az.InferenceData, df: pd.DataFrame | None = None) -> pd.Da
                         "top": s["top_median"], "bottom": s["bottom_median"], "hill": s["hill_median"],
                         "p_ic50_below_range": s["p_ic50_below_range"], "p_ic50_above_range": s["p_ic50_above_range"],
                         "conc_min": s["conc_min"], "conc_max": s["conc_max"]})
-    out = out.loc[r.index].join(r[["rank", "p_more_potent_than_next", "rank_q05", "rank_q95"]])
-    # a fit with inactive groups (01_model) says how likely each group is to do anything at all
-    return out[IC50_COLUMNS].assign(p_active=s["p_active"].loc[r.index]) if "p_active" in s else out[IC50_COLUMNS]
+    out = out.loc[r.index].join(r[["rank", "p_more_potent_than_next", "rank_q05", "rank_q95"]])[IC50_COLUMNS]
+    if "p_active" in s:    # a fit with inactive groups (01_model) says how likely each group is to do anything at all
+        out["p_active"] = s["p_active"].loc[r.index]
+    flagged = _flagged_per_group(idata)
+    if flagged is not None:  # the wells the fit left out as gross errors (`flag_wells`), per group
+        out["n_flagged"] = flagged.reindex(out.index, fill_value=0).astype(int)
+    return out
+
+OPTIONAL_COLUMNS = ["p_active", "n_flagged"]   # present when the fit has inactive groups / recorded flagged wells
+
+def _flagged_per_group(idata: az.InferenceData) -> pd.Series | None:
+    "Wells left out as gross errors per group, from the fit's observed data (None: the fit does not record them)."
+    if "observed_data" not in idata.groups() or "flagged" not in idata.observed_data.coords:
+        return None
+    obs = idata.observed_data
+    return pd.Series(obs["flagged"].values.astype(int), index=obs["obs_group"].values).groupby(level=0).sum()
 
 # %% ../nbs/10_analysis.ipynb #cell-010
+def flagged_text(idata: az.InferenceData, shown: int = 10) -> str:
+    "A note on the wells the fit left out as gross errors (`flag_wells`), naming a few; empty when there are none."
+    obs = idata.observed_data if "observed_data" in idata.groups() else None
+    if obs is None or "flagged" not in obs.coords or not obs["flagged"].values.any():
+        return ""
+    out = obs.isel(obs_id=obs["flagged"].values.astype(bool))
+    rows = [f"{g} at {c:g}: {r:.4g}" for g, c, r in zip(out["obs_group"].values, out["concentration"].values,
+                                                        out["response"].values)]
+    more = f", and {len(rows) - shown} more" if len(rows) > shown else ""
+    return (f"**{len(rows)} of {obs.sizes['obs_id']} wells were left out as gross errors** (far from their dose neighbours "
+            f"and replicates; `n_flagged` in the table, red crosses in the plots): {'; '.join(rows[:shown])}{more}.")
+
 def verdict_text(diag: Diagnostics) -> str:
     "The convergence verdict in plain words, with what to do when it failed."
     if diag.converged:

@@ -21,10 +21,12 @@ __all__ = ['LOG_LIKELIHOOD_MAX_VALUES', 'outlier_weights', 'add_log_likelihood',
 
 # %% ../nbs/12_checks.ipynb #cell-004
 def _observations(idata: az.InferenceData) -> tuple[pd.DataFrame, np.ndarray]:
-    "The observations a fit saw, and each one's group index in the posterior."
+    "The observations a fit saw (not the wells it left out as gross errors), and each one's group index in the posterior."
     obs = idata.observed_data
+    if "flagged" in obs.coords:
+        obs = obs.isel(obs_id=~obs["flagged"].values.astype(bool))
     df = pd.DataFrame({"group": obs["obs_group"].values, "concentration": obs["concentration"].values,
-                       "response": obs["response"].values})
+                       "response": obs["response"].values}, index=pd.Index(obs["obs_id"].values, name="obs_id"))
     index = pd.Index(idata.posterior["group"].values).get_indexer(df["group"])
     if (index < 0).any():
         raise ValueError("observed_data names groups the posterior does not have")
@@ -78,7 +80,7 @@ def add_log_likelihood(idata: az.InferenceData) -> az.InferenceData:
     post = idata.posterior
     ds = xr.Dataset({"response": (("chain", "draw", "obs_id"), ll)},
                     coords={"chain": post["chain"].values, "draw": post["draw"].values,
-                            "obs_id": idata.observed_data["obs_id"].values})
+                            "obs_id": df.index.to_numpy()})
     if "log_likelihood" in idata.groups():
         del idata.log_likelihood
     idata.add_groups({"log_likelihood": ds})
@@ -101,7 +103,7 @@ def add_posterior_predictive(idata: az.InferenceData, groups: Sequence | None = 
     step = _draw_step(post, max_draws)
     ds = xr.Dataset({"response": (("chain", "draw", "obs_id"), c["mu"] + c["sigma"] * noise)},
                     coords={"chain": post["chain"].values, "draw": post["draw"].values[::step],
-                            "obs_id": idata.observed_data["obs_id"].values[keep]})
+                            "obs_id": df.index.to_numpy()[keep]})
     if "posterior_predictive" in idata.groups():
         del idata.posterior_predictive
     idata.add_groups({"posterior_predictive": ds})

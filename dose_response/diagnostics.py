@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import curve_fit
 
+from .convergence import ess_bulk, ess_tail, rhat
 from .data import four_pl_np, sample_groups, tested_range, validate
 from .inference import fit_info
-from .model import CURVE_PARAMS, GROUP_VARS, POPULATION_PARAMS
+from .model import CURVE_PARAMS, GROUP_VARS, POPULATION_PARAMS, group_param_of
 
 # %% auto #0
 __all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'summarize_groups', 'p_more_potent',
@@ -49,14 +50,19 @@ class Diagnostics:
 
 # %% ../nbs/03_diagnostics.ipynb #cell-008
 def convergence_table(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> pd.DataFrame:
-    "Worst R-hat and smallest bulk/tail ESS of each posterior variable (over its groups)."
+    "Worst R-hat and smallest bulk/tail ESS of each posterior variable (over its groups), as ArviZ computes them (`03a_convergence`)."
     post = idata.posterior if var_names is None else idata.posterior[list(var_names)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # constant draws give NaN R-hat; they are reported as NaN
-        rhat, bulk, tail = az.rhat(post), az.ess(post, method="bulk"), az.ess(post, method="tail")
-    return pd.DataFrame({v: {"max_rhat": float(rhat[v].max()), "min_ess_bulk": float(bulk[v].min()),
-                             "min_ess_tail": float(tail[v].min()), "size": int(rhat[v].size)}
-                         for v in post.data_vars}).T
+    rows = {}
+    for v in post.data_vars:
+        x = post[v].transpose("chain", "draw", ...).values
+        x = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")   # constant draws give NaN R-hat; they are reported as NaN
+            r, bulk, tail = rhat(x), ess_bulk(x), ess_tail(x)
+        rows[v] = {"max_rhat": float(np.nanmax(r)) if not np.isnan(r).all() else np.nan,
+                   "min_ess_bulk": float(np.nanmin(bulk)) if not np.isnan(bulk).all() else np.nan,
+                   "min_ess_tail": float(np.nanmin(tail)) if not np.isnan(tail).all() else np.nan, "size": x.shape[2]}
+    return pd.DataFrame(rows).T
 
 # %% ../nbs/03_diagnostics.ipynb #cell-009
 def _stat(stats, *names) -> np.ndarray | None:
@@ -66,20 +72,11 @@ def _stat(stats, *names) -> np.ndarray | None:
             return stats[n].values
     return None
 
-_BASE = {"log10_ic50": "log10_ic50", "ic50": "log10_ic50", "e0": "e0", "einf": "einf", "top": "e0", "bottom": "einf",
-         "hill": "log_hill", "log_hill": "log_hill"}
-
-def _param_of(var: str) -> str | None:
-    "The group parameter a posterior variable belongs to (`log_hill_sigma` -> `log_hill`), or None (e.g. `sigma`)."
-    for suffix in ("_mu", "_sigma", "_z", "_raw"):
-        if var.endswith(suffix) and var[: -len(suffix)] in _BASE:
-            return _BASE[var[: -len(suffix)]]
-    return _BASE.get(var)
 
 def _remedy(idata, worst: str) -> str:
     "What to try next, from what went wrong (`worst`: the variable that mixed worst) and how the model was built."
     info = fit_info(idata)
-    param = _param_of(worst)
+    param = group_param_of(worst)
     tried = [a["target_accept"] for a in info.get("attempts", [])]
     steps = [] if max(tried, default=0) >= 0.99 else ["target_accept=0.99"]
     form = (info.get("model_parameterization") or {}).get(param) if isinstance(info.get("model_parameterization"), dict) else None
@@ -362,17 +359,32 @@ def curve_band(idata: az.InferenceData, group, grid: np.ndarray, prob: float = 0
     (lo, hi), mid = central_interval(y, prob), np.median(y, axis=0)
     return pd.DataFrame({"concentration": grid, "median": mid, "lo": lo, "hi": hi})
 
+def _left_out(idata: az.InferenceData, tidy: pd.DataFrame) -> np.ndarray:
+    "Which rows of `tidy` (the data the fit was given, validated) the fit left out as gross errors (`flag_wells`)."
+    obs = idata.observed_data if "observed_data" in idata.groups() else None
+    if obs is None or "flagged" not in obs.coords or obs.sizes["obs_id"] != len(tidy):
+        return np.zeros(len(tidy), bool)
+    return obs["flagged"].values.astype(bool)
+
 def plot_ppc(idata: az.InferenceData, df: pd.DataFrame, groups: Sequence | None = None, max_groups: int = 12,
-             col_wrap: int = 4, prob: float = 0.9) -> plt.Figure:
-    "Data with posterior median curves and `prob` bands for a sample of groups."
+             col_wrap: int = 4, prob: float = 0.9, sharey: bool = False) -> plt.Figure:
+    """Data with posterior median curves and `prob` bands for a sample of groups; each panel scaled to the wells the
+    fit used (`sharey=False`), the wells it left out as gross errors drawn as red crosses, at the panel's edge if beyond."""
     from dose_response.data import plot_curves
     groups = list(groups) if groups is not None else sample_groups(idata.posterior.group.values, max_groups)
     tidy = validate(df)
-    g = plot_curves(tidy, groups=groups, col_wrap=col_wrap, color="k")
+    out = _left_out(idata, tidy)
+    g = plot_curves(tidy[~out], groups=groups, col_wrap=col_wrap, color="k", sharey=sharey)
     pos = tidy.concentration[tidy.concentration > 0]
     grid = np.r_[0.0, np.geomspace(pos.min() / 3, pos.max() * 3, 80)]
+    bad = tidy[out]
     for grp, ax in g.axes_dict.items():
         band = curve_band(idata, grp, grid, prob)
         ax.fill_between(band.concentration, band.lo, band.hi, color="C0", alpha=0.3, lw=0)
         ax.plot(band.concentration, band["median"], color="C0")
+        mine = bad[bad.group == grp]
+        if len(mine):
+            lo, hi = ax.get_ylim()
+            ax.scatter(mine.concentration, np.clip(mine.response, lo, hi), marker="x", s=30, color="C3", zorder=4)
+            ax.set_ylim(lo, hi)
     return g.figure

@@ -25,7 +25,8 @@ import xarray as xr
 from scipy import stats
 
 from .data import code_fingerprint, tested_range
-from .model import GROUP_PARAMS, build_model, log, register_jax
+from .convergence import ess_bulk, ess_tail, rhat
+from .model import GROUP_PARAMS, build_model, group_param_of, log, register_jax
 
 # %% auto #0
 __all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES',
@@ -87,11 +88,13 @@ def _finish(idata: az.InferenceData, model: pm.Model, method: str, backend: str,
     return idata
 
 def _observed(model: pm.Model) -> xr.Dataset:
-    "The data the fit saw, one row per observation (as ArviZ keeps observed data), with each row's group and dose."
+    "The data, one row per observation (as ArviZ keeps observed data), with each row's group, dose and whether the fit left it out as a gross error."
     df = model.spec.df
+    flagged = df["flagged"].to_numpy(bool) if "flagged" in df else np.zeros(len(df), bool)
     return xr.Dataset({"response": ("obs_id", df["response"].to_numpy())},
                       coords={"obs_id": np.arange(len(df)), "obs_group": ("obs_id", df["group"].to_numpy()),
-                              "concentration": ("obs_id", df["concentration"].to_numpy())})
+                              "concentration": ("obs_id", df["concentration"].to_numpy()),
+                              "flagged": ("obs_id", flagged)})
 
 def _dose_range(model: pm.Model) -> xr.Dataset:
     "Lowest and highest non-zero concentration tested for each group (kept with the fit, for summaries)."
@@ -121,20 +124,25 @@ def _divergences(idata: az.InferenceData) -> int:
     stats = idata.sample_stats
     return int(stats["diverging"].sum()) if "diverging" in stats else 0
 
-MIXING_CHECK_MAX = 2_000   # free parameters up to which fit_nuts checks R-hat/ESS itself (and retries on them)
-MIXTURE_RHAT = 1.05        # R-hat above which chains sit in different modes (not merely mix slowly)
+MIXING_CHECK_MAX = 100_000  # free parameters up to which fit_nuts checks R-hat/ESS itself (and retries on them)
+MIXTURE_RHAT = 1.05         # R-hat above which chains sit in different modes (not merely mix slowly)
 
-def _mixing(idata: az.InferenceData, model: pm.Model, chains: int) -> tuple[float, float]:
-    "Largest R-hat and smallest bulk/tail ESS per chain over the model's free parameters (NaN when too many)."
+def _mixing(idata: az.InferenceData, model: pm.Model, chains: int) -> tuple[float, float, str | None]:
+    "Largest R-hat and smallest bulk/tail ESS per chain over the model's free parameters, and the variable worst by R-hat."
     free = [v.name for v in model.free_RVs if v.name in idata.posterior]
     if sum(idata.posterior[v][0, 0].size for v in free) > MIXING_CHECK_MAX:
-        return np.nan, np.nan     # ~6 s per 1,000 quantities: at scale, diagnose() reports it and the user decides
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        post = idata.posterior[free]
-        rhat = az.rhat(post).to_array().max()
-        ess = min(float(az.ess(post, method=m).to_array().min()) for m in ("bulk", "tail"))
-    return float(rhat), ess / chains
+        return np.nan, np.nan, None   # about 2 s per 1,000 quantities (`03a_convergence`)
+    worst, rmax, emin = None, -np.inf, np.inf
+    for v in free:
+        x = idata.posterior[v].transpose("chain", "draw", ...).values
+        x = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            r, ess = np.nanmax(rhat(x), initial=-np.inf), min(np.nanmin(ess_bulk(x)), np.nanmin(ess_tail(x)))
+        if r > rmax:
+            worst, rmax = v, float(r)
+        emin = min(emin, float(ess))
+    return (rmax if np.isfinite(rmax) else np.nan), emin / chains, worst
 
 def funnel(idata: az.InferenceData, model: pm.Model, ratio: float = 0.5) -> list[str]:
     "The centred group parameters whose population SD is much smaller at the divergent draws than overall, worst first."
@@ -159,11 +167,22 @@ def _can_mix(spec) -> bool:
     return (not spec.inactive and spec.likelihood == "normal" and spec.options.get("compress", "auto") is not False
             and not spec.batch_size)
 
-def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = None) -> dict | None:
-    "What the next attempt changes, from what went wrong in this one (and the one before it); None: nothing went wrong."
+def _mixes_badly(attempt: dict) -> bool:
+    "R-hat above 1.01 or ESS below 100 per chain (not checked: NaN, which is not bad)."
+    return attempt.get("max_rhat", np.nan) > 1.01 or attempt.get("min_ess_per_chain", np.nan) < 100
+
+def _quality(attempt: dict) -> tuple:
+    "Sort key of an attempt, best first: clean (no divergence, mixes well), then by R-hat, ESS and divergences."
+    rhat_, ess = attempt.get("max_rhat", np.nan), attempt.get("min_ess_per_chain", np.nan)
+    clean = not attempt["divergences"] and not _mixes_badly(attempt)
+    return (not clean, rhat_ if np.isfinite(rhat_) else 0.0, -(ess if np.isfinite(ess) else 0.0), attempt["divergences"])
+
+def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = None,
+                  tried: list[dict] = ()) -> dict | None:
+    "What the next attempt changes, from what went wrong in this one (and the ones before it); None: nothing went wrong."
     attempt["divergences"] = _divergences(idata)
     if chains > 1:
-        attempt["max_rhat"], attempt["min_ess_per_chain"] = _mixing(idata, attempt["model"], chains)
+        attempt["max_rhat"], attempt["min_ess_per_chain"], attempt["worst"] = _mixing(idata, attempt["model"], chains)
     spec = attempt["model"].spec
     if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and spec.flat_groups and _can_mix(spec) \
             and spec.options.get("inactive") == "auto":   # separate modes: the two readings of a flat group
@@ -189,23 +208,33 @@ def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = Non
             return {**attempt, "model": _noncentre(attempt["model"], centred), "noncentered": centred,
                     "why": f"{attempt['divergences']} divergences at target_accept={attempt['target_accept']}"}
         return None
-    if chains > 1 and (attempt["max_rhat"] > 1.01 or attempt["min_ess_per_chain"] < 100):   # NaN: not checked
-        return {**attempt, "draws": 2 * attempt["draws"], "tune": 2 * attempt["tune_used"],
-                "why": f"R-hat {attempt['max_rhat']:.3f}, ESS per chain {attempt['min_ess_per_chain']:.0f}"}
+    if chains > 1 and _mixes_badly(attempt):
+        why = f"R-hat {attempt['max_rhat']:.3f}, ESS per chain {attempt['min_ess_per_chain']:.0f}"
+        param = group_param_of(attempt.get("worst") or "")
+        done = {p for a in tried for p in a.get("noncentered", [])}
+        if spec.hierarchical and param and spec.parameterization.get(param) != "noncentered" and param not in done:
+            return {**attempt, "model": _noncentre(attempt["model"], [param]), "noncentered": [param],
+                    "why": f"{why} (worst: {attempt['worst']}): {param} non-centred, the remedy diagnose names first"}
+        return {**attempt, "draws": 2 * attempt["draws"], "tune": 2 * attempt["tune_used"], "why": why}
     return None
 
 def _attempts(run, first: dict, chains: int, retry: bool):
-    "Run `run(attempt)` and, when `retry`, up to two more attempts that each fix what the last one got wrong."
-    attempts, attempt = [], dict(first)
+    """Run `run(attempt)` and, when `retry`, up to two more attempts that each fix what the last one got wrong; return
+    the best attempt's fit (`_quality`: a remedy can make things worse) and every attempt, the kept one marked."""
+    attempts, fits, attempt = [], [], dict(first)
     while True:
-        idata = run(attempt)
-        nxt = _next_attempt(idata, attempt, chains, attempts[-1] if attempts else None)
+        fits.append(run(attempt))
+        nxt = _next_attempt(fits[-1], attempt, chains, attempts[-1] if attempts else None, attempts)
         attempts.append(attempt)
         if not retry or nxt is None or len(attempts) == MAX_ATTEMPTS:
-            return idata, attempts
+            break
         attempt = {k: nxt[k] for k in ("model", "target_accept", "draws", "tune", "why", "inactive") if k in nxt}
         if "noncentered" in nxt:
             attempt["noncentered"] = nxt["noncentered"]
+    best = min(range(len(attempts)), key=lambda i: _quality(attempts[i]))
+    for i, a in enumerate(attempts):
+        a["kept"] = i == best
+    return fits[best], attempts
 
 # numba code for nutpie: IEEE arithmetic (no fastmath) and PyTensor's on-disk cache. With fastmath, code loaded from
 # the cache rounded differently from a fresh compile, so the same seed drew different chains on a cold and a warm
@@ -382,10 +411,12 @@ def fit_nuts(
                  f"{' and '.join(a['noncentered'])} non-centred" if "noncentered" in a else \
                  f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune_used']}"
         log.info(f"fit_nuts ran again ({a['why']}) with {change}")
-    last = attempts[-1]
-    settings = dict(draws=last["draws"], tune=last["tune_used"], chains=chains, target_accept=last["target_accept"],
-                    mass_matrix=last.get("mass_matrix", "diagonal"), **kw)
-    idata = _finish(idata, last["model"], "nuts", backend, settings, seed, timing)
+    kept = next(a for a in attempts if a["kept"])
+    if len(attempts) > 1 and kept is not attempts[-1]:
+        log.info(f"fit_nuts keeps attempt {attempts.index(kept) + 1} of {len(attempts)}: the remedies did not do better")
+    settings = dict(draws=kept["draws"], tune=kept["tune_used"], chains=chains, target_accept=kept["target_accept"],
+                    mass_matrix=kept.get("mass_matrix", "diagonal"), **kw)
+    idata = _finish(idata, kept["model"], "nuts", backend, settings, seed, timing)
     idata.posterior.attrs["attempts"] = json.dumps([{k: v for k, v in a.items() if k != "model"} for a in attempts])
     return idata
 

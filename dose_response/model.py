@@ -28,16 +28,17 @@ from scipy.optimize import least_squares
 from scipy.special import expit
 
 from .data import LN10, check_design, four_pl_np, safe_log10, validate
+from .wells import flag_wells
 
 log = logging.getLogger("dose_response")
 
 # %% auto #0
 __all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'POPULATION_PARAMS', 'GROUP_VARS', 'CURVE_PARAMS',
-           'LOG2E', 'LN2_HI', 'LN2_LO', 'grid_ss', 'FLAT_P', 'four_pl', 'DoseData', 'prepare', 'Scales', 'data_scales',
-           'default_priors', 'GroupFits', 'ls_group_fits', 'informed_groups', 'parameterization_forms',
-           'choose_parameterization', 'describe_parameterization', 'cell_grid', 'GridSS', 'register_jax',
-           'initial_values', 'flat_groups', 'ModelSpec', 'build_model', 'plot_model_graph', 'random_points',
-           'prior_curves', 'plot_prior_predictive']
+           'CENTRED', 'NONCENTRED', 'LOG2E', 'LN2_HI', 'LN2_LO', 'grid_ss', 'FLAT_P', 'four_pl', 'DoseData', 'prepare',
+           'Scales', 'data_scales', 'default_priors', 'group_param_of', 'GroupFits', 'ls_group_fits',
+           'identified_groups', 'informed_groups', 'parameterization_forms', 'choose_parameterization',
+           'describe_parameterization', 'cell_grid', 'GridSS', 'register_jax', 'initial_values', 'flat_groups',
+           'ModelSpec', 'build_model', 'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -152,6 +153,15 @@ GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")   # the model's free par
 POPULATION_PARAMS = tuple(f"{p}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "nu", "active_share")
 GROUP_VARS = ("log10_ic50", "ic50", "e0", "einf", "top", "bottom", "hill")
 CURVE_PARAMS = ("log10_ic50", "top", "bottom", "hill")
+_BASE = {"log10_ic50": "log10_ic50", "ic50": "log10_ic50", "e0": "e0", "einf": "einf", "top": "e0", "bottom": "einf",
+         "hill": "log_hill", "log_hill": "log_hill"}
+
+def group_param_of(var: str) -> str | None:
+    "The group parameter a posterior variable belongs to (`log_hill_sigma` -> `log_hill`, `ic50` -> `log10_ic50`), or None."
+    for suffix in ("_mu", "_sigma", "_z", "_raw"):
+        if var.endswith(suffix) and var[: -len(suffix)] in _BASE:
+            return _BASE[var[: -len(suffix)]]
+    return _BASE.get(var)
 
 def _curve_and_jacobian(p: np.ndarray, x: np.ndarray, zero: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "The Emax-form curve at `p = (log10_ic50, e0, einf, log_hill)` and its Jacobian (cells x 4)."
@@ -203,6 +213,10 @@ def ls_group_fits(data: DoseData, priors: dict[str, Any]) -> GroupFits:
         se[g] = np.sqrt(np.abs(np.diag(cov))) if ok else np.inf
     return GroupFits(est, se, float(np.sqrt(s2)))
 
+def identified_groups(fits: GroupFits, priors: dict[str, Any]) -> dict[str, np.ndarray]:
+    "Per parameter, a mask of the groups whose own data say anything about it: a standard error below the prior spread."
+    return {p: np.isfinite(fits.se[:, k]) & (fits.se[:, k] < priors[f"{p}_sigma"]) for k, p in enumerate(GROUP_PARAMS)}
+
 def informed_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | None = None) -> dict[str, np.ndarray]:
     "Per parameter, a mask of the groups whose own data pin it more tightly than the population spread does."
     fits = fits or ls_group_fits(data, priors)
@@ -210,10 +224,12 @@ def informed_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | No
             for k, p in enumerate(GROUP_PARAMS)}
 
 def _population_sd(est: np.ndarray, se: np.ndarray, prior_sd: float, min_groups: int = 5) -> float:
-    "Between-group SD of a parameter: robust spread of the estimates less their noise (method of moments)."
-    good = np.isfinite(se) & np.isfinite(est)
-    if good.sum() < min_groups:
-        return prior_sd
+    """Between-group SD of a parameter: robust spread of the estimates less their noise (method of moments), over the
+    groups whose data identify it (`identified_groups`): in a screen of flat and partial curves the others' errors are
+    huge, and their median would swamp the spread."""
+    good = np.isfinite(se) & np.isfinite(est) & (se < prior_sd)
+    if good.sum() < min_groups:   # too few to measure a spread by: no group counts as pinning it (non-centred, safe)
+        return 0.0
     spread = 1.4826 * np.median(np.abs(est[good] - np.median(est[good])))
     return float(np.sqrt(max(spread**2 - np.median(se[good] ** 2), 0.0)))
 
@@ -231,19 +247,31 @@ def parameterization_forms(parameterization: str | dict[str, str]) -> dict[str, 
         _check_option(f"parameterization for {p}", f, ("auto", "centered", "noncentered"))
     return forms
 
+CENTRED, NONCENTRED = "c", "n"   # the form of one group's parameter (`_group_param`)
+
+def _auto_forms(pinned: np.ndarray, identified: np.ndarray) -> np.ndarray:
+    """One parameter's form in each group: the groups whose data identify it take the form most of them call for
+    (centred if most of them pin it, `informed_groups`); the groups whose data say nothing about it are non-centred."""
+    centre = pinned[identified].mean() >= 0.5 if identified.any() else False
+    return np.where(identified, CENTRED if centre else NONCENTRED, NONCENTRED)
+
 def choose_parameterization(data: DoseData, priors: dict[str, Any],
                             parameterization: str | dict[str, str] = "auto",
                             fits: GroupFits | None = None) -> dict[str, np.ndarray]:
-    "Per parameter, a mask of the groups where it is centred; 'auto': all of them if most groups pin it down, else none."
+    "Per parameter, the form of each group (`CENTRED` or `NONCENTRED`); 'auto' asks the data (see above)."
     forms = parameterization_forms(parameterization)
-    auto = informed_groups(data, priors, fits) if "auto" in forms.values() else {}
-    return {p: np.full(data.n_groups, auto[p].mean() >= 0.5 if f == "auto" else f == "centered")
-            for p, f in forms.items()}
+    if "auto" in forms.values():
+        fits = fits or ls_group_fits(data, priors)
+        pinned, identified = informed_groups(data, priors, fits), identified_groups(fits, priors)
+    return {p: _auto_forms(pinned[p], identified[p]) if f == "auto" else
+            np.full(data.n_groups, CENTRED if f == "centered" else NONCENTRED) for p, f in forms.items()}
 
-def describe_parameterization(masks: dict[str, np.ndarray]) -> dict[str, str]:
+def describe_parameterization(forms: dict[str, np.ndarray]) -> dict[str, str]:
     "'centered', 'noncentered' or 'mixed (k of n centred)' for each parameter."
-    word = lambda m: "centered" if m.all() else "noncentered" if not m.any() else f"mixed ({m.sum()} of {m.size} centred)"
-    return {p: word(m) for p, m in masks.items()}
+    def word(f: np.ndarray) -> str:
+        k = int((f == CENTRED).sum())
+        return "centered" if k == f.size else "noncentered" if k == 0 else f"mixed ({k} of {f.size} centred)"
+    return {p: word(np.asarray(f)) for p, f in forms.items()}
 
 # %% ../nbs/01_model.ipynb #cell-018
 def cell_grid(data: DoseData, max_padding: float = 1.5) -> dict[str, np.ndarray] | None:
@@ -423,29 +451,30 @@ def register_jax() -> None:
         jax_funcify.register(GridSS)(lambda op, **kwargs: _jax_grid_ss)
 
 # %% ../nbs/01_model.ipynb #cell-020
-def _group_param(name: str, priors: dict, centered: np.ndarray, hierarchical: bool):
-    "One group-level parameter: centred where `centered` is True, non-centred elsewhere, pooled when `hierarchical`."
+def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool):
+    "One group-level parameter, each group in its form (`CENTRED` or `NONCENTRED`), pooled when `hierarchical`."
     loc, scale = priors[f"{name}_mu"]
     if not hierarchical:
         return pm.Normal(name, loc, scale, dims="group")
     mu = pm.Normal(f"{name}_mu", loc, scale)
     sd = pm.HalfNormal(f"{name}_sigma", priors[f"{name}_sigma"])
-    if centered.all():
+    forms = np.asarray(forms)
+    if (forms == CENTRED).all():
         return pm.Normal(name, mu, sd, dims="group")
-    if not centered.any():
+    if (forms == NONCENTRED).all():
         return pm.Deterministic(name, mu + sd * pm.Normal(f"{name}_z", 0.0, 1.0, dims="group"), dims="group")
     # one vector: the value itself where centred, N(mu, sd); a standardised offset elsewhere, N(0, 1)
-    c = centered.astype(float)
-    scale = pt.switch(centered, sd, 1.0)
-    raw = pm.Normal(f"{name}_raw", c * mu, scale, dims="group")
-    return pm.Deterministic(name, (1 - c) * mu + pt.switch(centered, 1.0, sd) * raw, dims="group")
+    centred = forms == CENTRED
+    c = centred.astype(float)
+    raw = pm.Normal(f"{name}_raw", c * mu, pt.switch(centred, sd, 1.0), dims="group")
+    return pm.Deterministic(name, (1 - c) * mu + pt.switch(centred, 1.0, sd) * raw, dims="group")
 
 # %% ../nbs/01_model.ipynb #new-3b53d924
 def _robust_center_spread(v: np.ndarray, floor: float) -> tuple[float, float]:
     med = float(np.median(v))
     return med, max(1.4826 * float(np.median(np.abs(v - med))), floor)
 
-def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, centered: dict[str, np.ndarray],
+def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, forms: dict[str, np.ndarray],
                    hierarchical: bool) -> dict[str, np.ndarray | float]:
     "Starting values from the least-squares fits, by model variable name (constrained space)."
     s = data_scales(data)
@@ -476,8 +505,9 @@ def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, cent
         mu, sd = _robust_center_spread(v, floor=0.05 * priors[f"{p}_sigma"])
         out[f"{p}_mu"], out[f"{p}_sigma"] = mu, sd
         z = np.clip((v - mu) / sd, -3.0, 3.0)
-        c = centered[p]
-        out[p if c.all() else f"{p}_z" if not c.any() else f"{p}_raw"] = np.where(c, v, z)
+        f = np.asarray(forms[p])
+        name = p if (f == CENTRED).all() else f"{p}_z" if (f == NONCENTRED).all() else f"{p}_raw"
+        out[name] = np.where(f == CENTRED, v, z)
     return out
 
 # %% ../nbs/01_model.ipynb #new-2d46b0c5
@@ -526,12 +556,13 @@ class ModelSpec:
     options: dict = field(default_factory=dict)   # the arguments build_model was called with (to rebuild it)
     inactive: bool = False                        # each group active or flat (a mixture; `p_active` per group)
     flat_groups: list = field(default_factory=list)  # groups whose data show no dose response (`flat_groups`)
-    df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data it was built from
+    n_flagged: int = 0                            # wells left out as gross errors (`flag_wells`); `df.flagged` says which
+    df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data, a `flagged` column added
     data: DoseData | None = field(default=None, repr=False, compare=False)    # ... and its arrays
 
     def rebuild(self, **changes: Any) -> pm.Model:
         "The same model of the same data, with `changes` to the options `build_model` was called with."
-        return build_model(self.df, **{**self.options, **changes})
+        return build_model(self.df, **{**self.options, **changes}, _quiet=True)
 
     def to_attrs(self) -> dict[str, Any]:
         "Flat, NetCDF-friendly version (prefix `model_`)."
@@ -580,6 +611,16 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
     return compress, hierarchical, inactive
 
 # %% ../nbs/01_model.ipynb #cell-024
+def _flag_message(tidy: pd.DataFrame, flagged: pd.Series, shown: int = 5) -> list[str]:
+    "The log's note on the wells `flag_wells` left out (none: no note)."
+    if not flagged.any():
+        return []
+    rows = tidy[flagged.to_numpy()]
+    examples = "; ".join(f"{r.group} at {r.concentration:g}: {r.response:.4g}" for r in rows.head(shown).itertuples())
+    return [f"{len(rows)} of {len(tidy)} wells are gross errors, far from their dose neighbours and replicates, and are "
+            f"left out of the fit (e.g. {examples}{'; ...' if len(rows) > shown else ''}); they are marked in the "
+            "report; bad_wells='keep' keeps them"]
+
 def build_model(
     df: pd.DataFrame,                     # tidy data: group, concentration, response
     *,
@@ -590,15 +631,21 @@ def build_model(
     priors: dict[str, Any] | None = None, # overrides of `default_priors`
     batch_size: int | None = None,        # minibatch size for ADVI (cells if compressed, else observations)
     inactive: Literal["auto"] | bool = "auto",  # each group active (4PL) or flat; auto: fit_nuts's remedy
+    bad_wells: Literal["flag", "keep"] = "flag",  # leave out the wells `flag_wells` finds (gross errors), or keep all
+    _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
-                   priors=priors, batch_size=batch_size, inactive=inactive)
+                   priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells)
     parameterization_forms(parameterization)   # refuse a bad option before any work
+    _check_option("bad_wells", bad_wells, ("flag", "keep"))
     tidy = validate(df)
-    for message in check_design(tidy):
-        log.warning(message)
-    data = prepare(tidy)
+    flagged = flag_wells(tidy) if bad_wells == "flag" else pd.Series(False, index=tidy.index)
+    if not _quiet:
+        for message in check_design(tidy) + _flag_message(tidy, flagged):
+            log.warning(message)
+    tidy = tidy.assign(flagged=flagged.to_numpy())
+    data = prepare(tidy[~flagged.to_numpy()])
     prior = default_priors(data_scales(data))
     unknown = set(priors or {}) - set(prior)
     if unknown:
@@ -610,13 +657,13 @@ def build_model(
     compress, hierarchical, inactive = _resolve(data, likelihood, compress, pooling, inactive, batch_size, flat,
                                                 on_grid=grid is not None)
     if hierarchical:
-        centered = choose_parameterization(data, prior, parameterization, fits)
-        if parameterization == "auto":
-            log.info(f"build_model picked parameterization {describe_parameterization(centered)}")
+        forms = choose_parameterization(data, prior, parameterization, fits)
+        if parameterization == "auto" and not _quiet:
+            log.info(f"build_model picked parameterization {describe_parameterization(forms)}")
     else:   # without a population there is nothing to centre on
-        centered = {p: np.ones(data.n_groups, bool) for p in GROUP_PARAMS}
+        forms = {p: np.full(data.n_groups, CENTRED) for p in GROUP_PARAMS}
     with pm.Model(coords={"group": data.labels}) as model:
-        theta = {p: _group_param(p, prior, centered[p], hierarchical) for p in GROUP_PARAMS}
+        theta = {p: _group_param(p, prior, forms[p], hierarchical) for p in GROUP_PARAMS}
         pm.Deterministic("ic50", 10.0 ** theta["log10_ic50"], dims="group")
         hill = pm.Deterministic("hill", pt.exp(theta["log_hill"]), dims="group")
         pm.Deterministic("top", pt.maximum(theta["e0"], theta["einf"]), dims="group")
@@ -634,14 +681,14 @@ def build_model(
             _normal_cells(data, sigma, batch_size, mean_of, theta["e0"], share)
         else:
             _per_observation(data, sigma, nu, batch_size, mean_of)
-        for name, value in initial_values(data, prior, fits, centered, hierarchical).items():
+        for name, value in initial_values(data, prior, fits, forms, hierarchical).items():
             model.set_initval(model[name], value)
         if inactive:
             model.set_initval(share, float(np.clip(1 - flat.mean(), 0.1, 0.9)))
-    form = describe_parameterization(centered) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
+    form = describe_parameterization(forms) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
-                           batch_size, prior, options, inactive=bool(inactive),
-                           flat_groups=list(data.labels[flat]), df=tidy, data=data)
+                           batch_size, prior, options, inactive=bool(inactive), flat_groups=list(data.labels[flat]),
+                           n_flagged=int(flagged.sum()), df=tidy, data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029
