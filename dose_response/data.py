@@ -164,7 +164,32 @@ def check_design(df: pd.DataFrame) -> list[str]:
         out.append(f"{len(few)} of {len(doses)} group(s) have fewer than 4 distinct concentrations (zero included), "
                    f"e.g. {few.index[:5].tolist()}: their own data cannot identify the 4 curve parameters, which then "
                    "rest on the population (or the priors)")
+    odd = _controls_disagree(df)
+    if len(odd):
+        r = odd.iloc[0]
+        out.append(f"{len(odd)} group(s) start on the other side of their zero-dose controls from where their curve goes, "
+                   f"e.g. {odd.index[0]!r}: controls at {r.control:.3g}, lowest dose {r.low:.3g}, highest dose {r.high:.3g} "
+                   f"(all {odd.index[:10].tolist()}); no monotone curve passes through both, so the controls pull the "
+                   "curve's start away from its data: check that they are this curve's controls (same plate, cell line "
+                   "and units), or whether the response rises before it falls (hormesis, which a 4PL cannot draw)")
     return out
+
+def _controls_disagree(df: pd.DataFrame, k: float = 3.0) -> pd.DataFrame:
+    """Groups whose zero-dose controls and lowest dose disagree with the curve's direction by more than `k` noise SDs:
+    the median response of the controls, the lowest dose and the highest dose (columns control, low, high)."""
+    cells = df.groupby(["group", "concentration"], sort=True)["response"].median()
+    med = df.groupby(["group", "concentration"], sort=False)["response"].transform("median")
+    dev = (df["response"] - med).abs()
+    lo, hi = np.quantile(cells.to_numpy(), [0.05, 0.95])
+    noise = 1.4826 * float(np.median(dev[dev > 0])) if (dev > 0).sum() >= 5 else 0.05 * (hi - lo)
+    by = cells.reset_index().groupby("group", sort=False)
+    t = pd.DataFrame({"first": by["concentration"].nth(0).to_numpy(), "control": by["response"].nth(0).to_numpy(),
+                      "low": by["response"].nth(1).to_numpy(), "high": by["response"].nth(-1).to_numpy(),
+                      "n": by.size().to_numpy()}, index=by.size().index)
+    t = t[(t["first"] == 0) & (t["n"] >= 3)]
+    bad = ((t.low - t.control) * (t.high - t.low) < 0) & ((t.low - t.control).abs() > k * noise) & \
+          ((t.high - t.low).abs() > k * noise)
+    return t.loc[bad, ["control", "low", "high"]]
 
 # %% ../nbs/00_data.ipynb #new-7a3ad271
 def tested_range(df: pd.DataFrame, groups: Sequence | None = None) -> pd.DataFrame:

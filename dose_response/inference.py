@@ -825,6 +825,10 @@ def _mean_field_start(approx, layout: BlockLayout) -> BlockGaussian:
     "The fitted mean-field Gaussian as the block Gaussian's start (its mean and SD become the whitening)."
     ordering = approx.groups[0].ordering
     mean, std = (np.asarray(a.eval(), float) for a in (approx.mean, approx.std))
+    if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+        raise FloatingPointError("block ADVI: the mean-field stage ended with a non-finite mean or SD (its ELBO diverged "
+                                 "on this data), so there is nothing to refine; fit with method='nuts', or try a smaller "
+                                 "learning_rate")
     pick = lambda a: np.concatenate([np.ravel(a[ordering[name][1]]) for name in layout.names])
     return BlockGaussian.whitened(layout, pick(mean), pick(std))
 
