@@ -147,3 +147,14 @@ def test_every_shipped_data_set_loads(name):
     df = dr.load_dataset(name)
     assert len(df) >= 7 and (df.concentration == 0).any()
     assert df.groupby("group").concentration.nunique().min() >= 3
+
+
+def test_controls_on_the_far_side_of_a_curve_are_named():
+    "Controls at 100, a lowest dose at 140 and a top dose at 20: no monotone curve passes through both."
+    doses = np.r_[0, 0, 0, np.geomspace(0.1, 10, 5)]
+    odd = pd.DataFrame({"group": "odd", "concentration": doses, "response": [100, 101, 99, 140, 130, 90, 50, 20]})
+    fine = pd.DataFrame({"group": "fine", "concentration": doses, "response": [100, 101, 99, 98, 90, 70, 40, 20]})
+    notes = [m for m in dr.data.check_design(dr.validate(pd.concat([odd, fine])))
+             if "other side of their zero-dose controls" in m]
+    assert len(notes) == 1 and "'odd'" in notes[0] and "'fine'" not in notes[0]
+    assert not [m for m in dr.data.check_design(dr.validate(fine)) if "zero-dose controls" in m]

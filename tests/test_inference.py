@@ -275,9 +275,13 @@ def test_retry_remedies_follow_the_fault():
     # divergences elsewhere: smaller steps
     nxt = _next_attempt(_fake_fit(model, div, sig), dict(first), chains=2)
     assert nxt["target_accept"] == RETRY_TARGET_ACCEPT and "noncentered" not in nxt
-    # chains that disagree: twice the draws
+    # chains that disagree: first the remedy diagnose names (non-centre the parameter that mixes worst) ...
     stuck = np.stack([sig[0], sig[1] + 10])
     nxt = _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), stuck), dict(first), chains=2)
+    assert nxt["noncentered"] == ["e0"] and "worst: e0_sigma" in nxt["why"] and nxt["draws"] == 200
+    # ... and when that was tried already, twice the draws
+    nxt = _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), stuck), dict(first), chains=2,
+                        tried=[{"noncentered": ["e0"]}])
     assert (nxt["draws"], nxt["tune"]) == (400, 400) and "R-hat" in nxt["why"]
     # nothing wrong (independent draws, enough of them that R-hat's noise stays far below 1.01): no next attempt
     iid = np.abs(rng.normal(5, 1, size=(2, 4000)))
@@ -329,3 +333,22 @@ def test_the_mixture_remedy_is_offered_only_where_the_model_can_take_it():
     assert not _can_mix(dr.build_model(df, likelihood="student_t").spec)
     assert not _can_mix(dr.build_model(df, compress=False).spec)
     assert not _can_mix(dr.build_model(df, batch_size=20).spec)
+
+
+def test_a_remedy_that_made_things_worse_is_not_kept():
+    "The retries run their course; the attempt returned is the best of them (here the first: fewer divergences)."
+    from types import SimpleNamespace
+    from dose_response.inference import _attempts
+
+    def run(a):
+        n_div = {0.8: 5}.get(a["target_accept"], 20)
+        div = np.zeros((1, 50), bool)
+        div[0, :n_div] = True
+        idata = az.from_dict(posterior={"x": np.zeros((1, 50))}, sample_stats={"diverging": div})
+        idata.posterior.attrs["n"] = n_div
+        return idata
+    model = SimpleNamespace(spec=SimpleNamespace(hierarchical=False, parameterization={}, flat_groups=[]))
+    idata, attempts = _attempts(run, {"model": model, "target_accept": 0.8, "draws": 50, "tune": 50, "tune_used": 50,
+                                      "why": "first run"}, chains=1, retry=True)
+    assert [a["divergences"] for a in attempts] == [5, 20] and [a["kept"] for a in attempts] == [True, False]
+    assert idata.posterior.attrs["n"] == 5

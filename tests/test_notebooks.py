@@ -8,7 +8,8 @@ NBS = Path(__file__).resolve().parent.parent / "nbs"
 
 
 @pytest.mark.parametrize("name, must_have", [("05_run.ipynb", ["size", "n_groups", "seed", "out_dir", "advi_n"]),
-                                             ("_report.ipynb", ["runs_dir"])])
+                                             ("_report.ipynb", ["runs_dir"]),
+                                             ("_analysis.ipynb", ["data_path", "group", "fit_path", "out_dir"])])
 def test_template_has_tagged_parameters_cell(name, must_have):
     nb = nbformat.read(NBS / name, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]

@@ -1,0 +1,74 @@
+"""The report (`nbs/_analysis.ipynb`, what `dose-response fit` runs) never fails on a fit the package produced: a fit
+with inactive groups (the mixture), a screen with bad wells, a screen whose curves never reach their plateau."""
+import json
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import papermill
+import pytest
+
+import dose_response as dr
+from dose_response.analysis import IC50_COLUMNS, OPTIONAL_COLUMNS, ic50_table
+from dose_response.inference import fit_nuts, save
+from dose_response.screens import ScreenDesign, simulate_screen
+from dose_response.sweep import template_path
+
+
+@pytest.fixture(scope="module")
+def hard_screen(tmp_path_factory):
+    "A small realistic screen: bad wells, inactive pairs, and every active IC50 beyond the top dose (partial curves)."
+    d = ScreenDesign(n_drugs=4, n_lines=2, doses=7, dilution=3.0, replicates=2, inactive=0.4, bad_wells=0.03)
+    df, truth = simulate_screen(d, seed=11)
+    rows = df[df.group != "DMSO"].copy()
+    assert rows.bad_well.any()
+    # push every curve's IC50 beyond its top dose: the data show at most the start of a fall
+    shift = np.log10(truth.conc_max) + 0.7 - truth.log10_ic50
+    assert (shift > 0).all()
+    for g, s in shift.items():
+        t = truth.loc[g]
+        m = rows.group == g
+        x = np.log10(rows.loc[m, "concentration"])
+        frac = 1 / (1 + 10 ** (t.hill * (x - t.log10_ic50 - s)))
+        clean = t.einf + (t.e0 - t.einf) * frac
+        rows.loc[m & ~rows.bad_well, "response"] = clean[~rows.loc[m, "bad_well"]] + np.random.default_rng(1).normal(0, 4, (m & ~rows.bad_well).sum())
+    folder = tmp_path_factory.mktemp("hard")
+    path = folder / "screen.csv"
+    rows[["group", "concentration", "response"]].to_csv(path, index=False)
+    return path
+
+
+def _report(fit_path, data_path, out):
+    papermill.execute_notebook(str(template_path("_analysis.ipynb")), str(out / "analysis.ipynb"), kernel_name="python3",
+                               progress_bar=False, cwd=str(out),
+                               parameters=dict(data_path=str(data_path), group="group", concentration="concentration",
+                                               response="response", controls=None, fit_path=str(fit_path),
+                                               out_dir=str(out)))
+    return pd.read_csv(out / "ic50.csv", index_col="group"), json.loads((out / "diagnostics.json").read_text())
+
+
+def test_the_report_runs_on_a_mixture_fit_of_a_screen_with_bad_wells_and_partial_curves(hard_screen, tmp_path):
+    df = dr.validate(pd.read_csv(hard_screen))
+    idata = fit_nuts(df, inactive=True, draws=200, tune=200, chains=2, seed=1, retry=False, progressbar=False)
+    assert "p_active" in idata.posterior and idata.observed_data["flagged"].values.any()
+    path = save(idata, tmp_path / "fit.nc")
+    table, verdict = _report(path, hard_screen, tmp_path)
+    assert list(table.columns) == IC50_COLUMNS + OPTIONAL_COLUMNS
+    assert table["n_flagged"].sum() == int(idata.observed_data["flagged"].values.sum()) > 0
+    assert table["p_active"].between(0, 1).all()
+    assert set(verdict) >= {"converged", "max_rhat", "reasons"}           # parsed: valid JSON (null, not NaN)
+    html = (tmp_path / "analysis.ipynb").read_text()
+    assert "left out as gross errors" in html and "Dose-response analysis" in html
+    assert (tmp_path / "curves_01.png").exists()
+    # the verdict comes first, then the table, then the curves
+    cells = [c["source"] for c in json.loads(html)["cells"]]
+    order = [next(i for i, s in enumerate(cells) if key in "".join(s)) for key in
+             ("verdict_text(diag)", "ic50_table(", "plot_curve_pages(", "describe_data(")]
+    assert order == sorted(order)
+
+
+def test_the_report_runs_on_an_advi_fit(hard_screen, tmp_path):
+    idata = dr.fit(dr.validate(pd.read_csv(hard_screen)), method="advi", n=3000, seed=1, progressbar=False)
+    table, verdict = _report(save(idata, tmp_path / "fit.nc"), hard_screen, tmp_path)
+    assert verdict["method"] == "advi" and "n_flagged" in table.columns
+    assert verdict["max_rhat"] is None                                    # no R-hat for ADVI: null in JSON
