@@ -158,12 +158,12 @@ class SBCResult:
 
 def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_accept):
     template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial",
-                           inactive=False)
+                           inactive=False, bad_wells="keep")
     refit = nutpie_refitter(template)
     def fit(df: pd.DataFrame, seed: int) -> tuple[xr.Dataset, dict]:
         import nutpie
         compiled = refit(build_model(df, priors=priors, parameterization=parameterization, pooling="partial",
-                                     inactive=False))
+                                     inactive=False, bad_wells="keep"))
         idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept,
                               progress_bar=False, save_warmup=False)
         post = idata.posterior[list(QUANTITIES)]
@@ -174,9 +174,9 @@ def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_acc
 
 def _advi_fits(design, priors, parameterization, n_ranks, advi_kw, fitter=fit_advi):
     template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial",
-                           inactive=False)
+                           inactive=False, bad_wells="keep")
     def fit(df: pd.DataFrame, seed: int) -> tuple[xr.Dataset, dict]:
-        idata = fitter(df, priors=priors, parameterization=parameterization, pooling="partial", inactive=False,
+        idata = fitter(df, priors=priors, parameterization=parameterization, pooling="partial", inactive=False, bad_wells="keep",
                          draws=n_ranks, seed=seed, n_weights=0, progressbar=False, **advi_kw)
         return idata.posterior, {"converged": bool(idata.posterior.attrs["converged"]),
                                  "n_iter": int(idata.posterior.attrs["n_iter"])}

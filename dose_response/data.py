@@ -18,9 +18,9 @@ from scipy.special import expit
 log = logging.getLogger("dose_response")
 
 # %% auto #0
-__all__ = ['log', 'SINGLE_CURVE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate', 'check_design',
-           'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced', 'simulate', 'sample_groups', 'plot_curves',
-           'repo_root', 'code_fingerprint', 'resumable_rows', 'append_rows', 'load_dataset']
+__all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate',
+           'check_design', 'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced', 'simulate', 'sample_groups',
+           'plot_curves', 'repo_root', 'code_fingerprint', 'resumable_rows', 'append_rows', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -74,6 +74,7 @@ def _check_label_types(labels: pd.Series, col: str) -> None:
                          f"print alike. Make them one kind first, e.g. df[{col!r}] = df[{col!r}].astype(str)")
 
 SINGLE_CURVE = "curve"  # the group label `validate(..., group=None)` gives a single curve
+SHARE = "_share"        # column of the weight of each row: 1, or 1/groups for a copy of a shared control (`validate`)
 
 def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, controls: Any,
                      shown: str | None = None) -> pd.DataFrame:
@@ -89,8 +90,11 @@ def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, con
     ctrl, rest = df[is_ctrl], df[~is_ctrl]
     if rest.empty:
         raise ValueError(f"controls={controls!r}: every row is a control; there is no dosed group to share them with")
-    copies = [ctrl.assign(**{group: g}) for g in pd.unique(rest[group])]
-    return pd.concat([rest, *copies])
+    groups = pd.unique(rest[group])
+    # each group gets every control well, counted 1/(number of groups) times: the wells are measured once, and the
+    # likelihood counts them once in all (a copy at full weight in every group would claim G times the information)
+    copies = [ctrl.assign(**{group: g, SHARE: 1.0 / len(groups)}) for g in groups]
+    return pd.concat([rest.assign(**{SHARE: 1.0}), *copies])
 
 def validate(
     df: pd.DataFrame,          # one row per measurement
@@ -131,7 +135,10 @@ def validate(
     if neg.any():
         raise ValueError(f"column {concentration!r} (concentration) has negative values at rows "
                          f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}")
+    shares = df[SHARE] if SHARE in df.columns else None      # a frame `validate` made already keeps its weights
     df = pd.DataFrame({"group": df[group], "concentration": conc, "response": resp}, index=df.index)
+    if shares is not None:
+        df[SHARE] = shares.astype(float)
     if controls is not None:
         df = _shared_controls(df, "group", df["concentration"], controls, shown=group)
     pos = df[df.concentration > 0]

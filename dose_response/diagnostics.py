@@ -18,7 +18,7 @@ from scipy.optimize import curve_fit
 from .convergence import ess_bulk, ess_tail, rhat
 from .data import four_pl_np, sample_groups, tested_range, validate
 from .inference import fit_info
-from .model import CURVE_PARAMS, GROUP_VARS, POPULATION_PARAMS, group_param_of
+from .model import CURVE_PARAMS, GROUP_VARS, POPULATION_PARAMS, SAMPLED, group_param_of
 
 # %% auto #0
 __all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'summarize_groups', 'p_more_potent',
@@ -80,10 +80,10 @@ def _remedy(idata, worst: str) -> str:
     tried = [a["target_accept"] for a in info.get("attempts", [])]
     steps = [] if max(tried, default=0) >= 0.99 else ["target_accept=0.99"]
     form = (info.get("model_parameterization") or {}).get(param) if isinstance(info.get("model_parameterization"), dict) else None
-    if info.get("model_hierarchical") and param and form != "noncentered":
+    if info.get("model_hierarchical") and param and form not in ("noncentered", "unpooled"):
         steps.append(f"parameterization={{'{param}': 'noncentered'}} (the population of {param} is what mixes worst)")
     elif param:
-        steps.append(f"a tighter prior on {param} (e.g. priors={{'{param}_mu': (..., smaller sd)}}): "
+        steps.append(f"a tighter prior on {param} (e.g. priors={{'{SAMPLED[param]}_mu': (..., smaller sd)}}): "
                      "the data do not pin it down")
     if info.get("model_hierarchical"):
         steps.append("pooling='none' if the groups are too few to learn a population from")

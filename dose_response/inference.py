@@ -26,7 +26,7 @@ from scipy import stats
 
 from .data import code_fingerprint, tested_range
 from .convergence import ess_bulk, ess_tail, rhat
-from .model import GROUP_PARAMS, build_model, group_param_of, log, register_jax
+from .model import GROUP_PARAMS, SAMPLED, build_model, group_param_of, log, register_jax
 
 # %% auto #0
 __all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES',
@@ -39,8 +39,8 @@ __all__ = ['PACKAGES', 'MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'NUMBA_FLAGS', 'RETRY
 # %% ../nbs/02_inference.ipynb #cell-005
 _MODEL_OPTIONS = set(inspect.signature(build_model).parameters) - {"df"}
 
-def _as_model(data_or_model: pd.DataFrame | pm.Model, kw: dict) -> tuple[pm.Model, dict]:
-    "Build the model from a DataFrame (with `build_model`'s options taken out of `kw`), or pass a model through."
+def _as_model(data_or_model: pd.DataFrame | pm.Model, kw: dict, **defaults: Any) -> tuple[pm.Model, dict]:
+    "Build the model from a DataFrame (with `build_model`'s options taken out of `kw`, `defaults` for the rest), or pass a model through."
     model_kw = {k: kw.pop(k) for k in list(kw) if k in _MODEL_OPTIONS}
     if isinstance(data_or_model, pm.Model):
         if model_kw:
@@ -49,7 +49,7 @@ def _as_model(data_or_model: pd.DataFrame | pm.Model, kw: dict) -> tuple[pm.Mode
             raise ValueError("expected a model made by dose_response.build_model (it records its options in `model.spec`)")
         return data_or_model, kw
     if isinstance(data_or_model, pd.DataFrame):
-        return build_model(data_or_model, **model_kw), kw
+        return build_model(data_or_model, **{**defaults, **model_kw}), kw
     raise TypeError(f"expected a tidy DataFrame or a model from build_model, got {type(data_or_model).__name__}")
 
 # %% ../nbs/02_inference.ipynb #cell-006
@@ -151,8 +151,8 @@ def funnel(idata: az.InferenceData, model: pm.Model, ratio: float = 0.5) -> list
         return []
     shrink = {}
     for p in GROUP_PARAMS:
-        if f"{p}_sigma" in idata.posterior and model.spec.parameterization.get(p) != "noncentered":
-            s = idata.posterior[f"{p}_sigma"].values
+        if f"{SAMPLED[p]}_sigma" in idata.posterior and model.spec.parameterization.get(p) != "noncentered":
+            s = idata.posterior[f"{SAMPLED[p]}_sigma"].values
             shrink[p] = float(np.median(s[div]) / np.median(s))
     return [p for p in sorted(shrink, key=shrink.get) if shrink[p] < ratio]
 
@@ -184,11 +184,15 @@ def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = Non
     if chains > 1:
         attempt["max_rhat"], attempt["min_ess_per_chain"], attempt["worst"] = _mixing(idata, attempt["model"], chains)
     spec = attempt["model"].spec
-    if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and spec.flat_groups and _can_mix(spec) \
-            and spec.options.get("inactive") == "auto":   # separate modes: the two readings of a flat group
-        return {**attempt, "model": spec.rebuild(inactive=True), "inactive": True,
-                "why": f"R-hat {attempt['max_rhat']:.2f} with {len(spec.flat_groups)} group(s) that look flat "
-                       f"(e.g. {spec.flat_groups[:3]}): each group active or flat"}
+    auto = spec.options.get("inactive") == "auto" and not any("inactive" in a for a in tried)
+    if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and spec.flat_groups and auto:
+        if spec.inactive:          # the mixture's chains disagree: the plain 4PL, the other reading of a flat group
+            return {**attempt, "model": spec.rebuild(inactive=False), "inactive": False,
+                    "why": f"R-hat {attempt['max_rhat']:.2f} with each group active or flat: the plain 4PL"}
+        if _can_mix(spec):         # separate modes: the two readings of a flat group
+            return {**attempt, "model": spec.rebuild(inactive=True), "inactive": True,
+                    "why": f"R-hat {attempt['max_rhat']:.2f} with {len(spec.flat_groups)} group(s) that look flat "
+                           f"(e.g. {spec.flat_groups[:3]}): each group active or flat"}
     if attempt["divergences"]:
         if previous is not None and "noncentered" in attempt and attempt["divergences"] >= previous["divergences"] \
                 and attempt["target_accept"] < RETRY_TARGET_ACCEPT:   # non-centring made it no better: undo it
@@ -200,10 +204,10 @@ def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = Non
         if culprit:
             return {**attempt, "model": _noncentre(attempt["model"], culprit), "noncentered": culprit,
                     "why": f"{attempt['divergences']} divergences in the funnel of "
-                           + " and ".join(f"{p}_sigma" for p in culprit)}
+                           + " and ".join(f"{SAMPLED[p]}_sigma" for p in culprit)}
         if attempt["target_accept"] < RETRY_TARGET_ACCEPT:
             return {**attempt, "target_accept": RETRY_TARGET_ACCEPT, "why": f"{attempt['divergences']} divergences"}
-        centred = [p for p, f in attempt["model"].spec.parameterization.items() if f != "noncentered"]
+        centred = [p for p, f in attempt["model"].spec.parameterization.items() if f not in ("noncentered", "unpooled")]
         if attempt["model"].spec.hierarchical and centred:   # small steps did not help: the other geometry
             return {**attempt, "model": _noncentre(attempt["model"], centred), "noncentered": centred,
                     "why": f"{attempt['divergences']} divergences at target_accept={attempt['target_accept']}"}
@@ -212,10 +216,13 @@ def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = Non
         why = f"R-hat {attempt['max_rhat']:.3f}, ESS per chain {attempt['min_ess_per_chain']:.0f}"
         param = group_param_of(attempt.get("worst") or "")
         done = {p for a in tried for p in a.get("noncentered", [])}
-        if spec.hierarchical and param and spec.parameterization.get(param) != "noncentered" and param not in done:
+        if spec.hierarchical and param and param not in done and \
+                spec.parameterization.get(param) not in ("noncentered", "unpooled"):
             return {**attempt, "model": _noncentre(attempt["model"], [param]), "noncentered": [param],
                     "why": f"{why} (worst: {attempt['worst']}): {param} non-centred, the remedy diagnose names first"}
-        return {**attempt, "draws": 2 * attempt["draws"], "tune": 2 * attempt["tune_used"], "why": why}
+        base = min([*tried, attempt], key=_quality)   # a remedy that did worse is not built on: the best so far is
+        return {**base, "draws": 2 * base["draws"], "tune": 2 * base["tune_used"],
+                "why": why if base is attempt else f"{why}; the attempt before did better: it again, with more draws"}
     return None
 
 def _attempts(run, first: dict, chains: int, retry: bool):
@@ -407,7 +414,8 @@ def fit_nuts(
     else:
         raise ValueError(f"backend={backend!r} is not one of ('nutpie', 'pymc', 'numpyro')")
     for a in attempts[1:]:
-        change = "each group active or flat (inactive=True)" if a.get("inactive") else \
+        change = ("each group active or flat (inactive=True)" if a["inactive"] else "the plain 4PL (inactive=False)") \
+            if "inactive" in a else \
                  f"{' and '.join(a['noncentered'])} non-centred" if "noncentered" in a else \
                  f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune_used']}"
         log.info(f"fit_nuts ran again ({a['why']}) with {change}")
@@ -642,7 +650,7 @@ def fit_advi(
     kw = dict(kw)
     if batch_size and isinstance(data_or_model, pd.DataFrame):
         kw["batch_size"] = batch_size              # the model is built for minibatches
-    model, kw = _as_model(data_or_model, kw)
+    model, kw = _as_model(data_or_model, kw, inactive=False)
     if kw:
         raise TypeError(f"unexpected arguments {sorted(kw)}")
     if method == "fullrank_advi":
@@ -863,7 +871,7 @@ def fit_block_advi(
     _check_advi_args(n, draws, seed, n_weights)
     for name, value in (("block_n", block_n), ("mc", mc)):
         _check_count(name, value, 1)
-    model, kw = _as_model(data_or_model, dict(kw))
+    model, kw = _as_model(data_or_model, dict(kw), inactive=False)
     if kw:
         raise TypeError(f"unexpected arguments {sorted(kw)}")
     if model.spec.batch_size:
@@ -919,7 +927,7 @@ def fit_pathfinder(
         import pymc_extras as pmx
     except ImportError as e:
         raise ImportError("method='pathfinder' needs pymc-extras: pip install pymc-extras==0.10.0") from e
-    model, kw = _as_model(data_or_model, dict(kw))
+    model, kw = _as_model(data_or_model, dict(kw), inactive=False)
     t0 = time.perf_counter()
     idata = pmx.fit_pathfinder(model=model, num_paths=num_paths, num_draws=draws, random_seed=seed,
                                progressbar=progressbar, display_summary=False, concurrent=None, **kw)

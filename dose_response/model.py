@@ -27,18 +27,19 @@ from scipy import stats
 from scipy.optimize import least_squares
 from scipy.special import expit
 
-from .data import LN10, check_design, four_pl_np, safe_log10, validate
+from .data import LN10, SHARE, check_design, four_pl_np, safe_log10, validate
 from .wells import flag_wells
 
 log = logging.getLogger("dose_response")
 
 # %% auto #0
-__all__ = ['log', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'POPULATION_PARAMS', 'GROUP_VARS', 'CURVE_PARAMS',
-           'CENTRED', 'NONCENTRED', 'LOG2E', 'LN2_HI', 'LN2_LO', 'grid_ss', 'FLAT_P', 'four_pl', 'DoseData', 'prepare',
-           'Scales', 'data_scales', 'default_priors', 'group_param_of', 'GroupFits', 'ls_group_fits',
-           'identified_groups', 'informed_groups', 'parameterization_forms', 'choose_parameterization',
-           'describe_parameterization', 'cell_grid', 'GridSS', 'register_jax', 'initial_values', 'flat_groups',
-           'ModelSpec', 'build_model', 'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
+__all__ = ['log', 'EINF_MARGIN', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'POPULATION_PARAMS',
+           'GROUP_VARS', 'CURVE_PARAMS', 'CENTRED', 'NONCENTRED', 'LOG2E', 'LN2_HI', 'LN2_LO', 'grid_ss', 'FLAT_P',
+           'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit', 'data_scales', 'default_priors', 'group_param_of',
+           'GroupFits', 'ls_group_fits', 'sampled_scale', 'identified_groups', 'informed_groups',
+           'parameterization_forms', 'choose_parameterization', 'describe_parameterization', 'cell_grid', 'GridSS',
+           'register_jax', 'initial_values', 'flat_groups', 'ModelSpec', 'build_model', 'plot_model_graph',
+           'random_points', 'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -70,9 +71,12 @@ class DoseData:
     cell_n: np.ndarray        # observations in each cell
     cell_mean: np.ndarray     # mean response in each cell
     cell_ss: np.ndarray       # within-cell sum of squared deviations
+    obs_w: np.ndarray | None = None  # weight of each observation (1; 1/groups for a copy of a shared control)
 
     @property
-    def n_obs(self) -> int: return len(self.obs_y)
+    def n_obs(self) -> float:
+        "The number of observations, a copy of a shared control counted as its share (`validate`)."
+        return float(len(self.obs_y) if self.obs_w is None else self.obs_w.sum())
     @property
     def n_groups(self) -> int: return len(self.labels)
     @property
@@ -85,18 +89,22 @@ def prepare(df: pd.DataFrame) -> DoseData:
     codes, labels = pd.factorize(df["group"], sort=False)
     x, zero = safe_log10(df["concentration"].to_numpy())
     y = df["response"].to_numpy()
-    obs = pd.DataFrame({"g": codes, "c": df["concentration"].to_numpy(), "y": y})
-    by_cell = obs.groupby(["g", "c"], sort=True)["y"]
-    obs["dev2"] = (obs["y"] - by_cell.transform("mean")) ** 2
-    stats = pd.DataFrame({"n": by_cell.size(), "mean": by_cell.mean(),
-                          "ss": obs.groupby(["g", "c"], sort=True)["dev2"].sum()})
-    cg = stats.index.get_level_values(0).to_numpy()
-    cx, cz = safe_log10(stats.index.get_level_values(1).to_numpy())
+    w = df[SHARE].to_numpy(float) if SHARE in df.columns else np.ones(len(df))
+    obs = pd.DataFrame({"g": codes, "c": df["concentration"].to_numpy(), "y": y, "w": w, "wy": w * y})
+    cell = obs.groupby(["g", "c"], sort=True)
+    n = cell["w"].sum()
+    mean = cell["wy"].sum() / n
+    obs["wdev2"] = w * (y - mean.reindex(pd.MultiIndex.from_arrays([obs["g"], obs["c"]])).to_numpy()) ** 2
+    ss = obs.groupby(["g", "c"], sort=True)["wdev2"].sum()
+    cg = n.index.get_level_values(0).to_numpy()
+    cx, cz = safe_log10(n.index.get_level_values(1).to_numpy())
     return DoseData(np.asarray(labels, dtype=object) if labels.dtype == object else np.asarray(labels),
-                    codes, x, zero.astype(float), y, cg, cx, cz.astype(float),
-                    stats["n"].to_numpy(), stats["mean"].to_numpy(), stats["ss"].to_numpy())
+                    codes, x, zero.astype(float), y, cg, cx, cz.astype(float), n.to_numpy(float), mean.to_numpy(),
+                    ss.to_numpy(), obs_w=None if (w == 1).all() else w)
 
 # %% ../nbs/01_model.ipynb #cell-013
+EINF_MARGIN = 0.25   # a saturating response lies at most this share of the span beyond the observed responses
+
 @dataclass
 class Scales:
     "Response and log10-concentration ranges that the priors are scaled by."
@@ -113,6 +121,20 @@ class Scales:
     def x_span(self) -> float: return max(self.x_hi - self.x_lo, 1.0)
     @property
     def x_mid(self) -> float: return (self.x_lo + self.x_hi) / 2
+    @property
+    def einf_bounds(self) -> tuple[float, float]:
+        "Where a saturating response may lie: `EINF_MARGIN` of the span beyond the 1st-99th percentile responses."
+        return self.resp_lo - EINF_MARGIN * self.span, self.resp_hi + EINF_MARGIN * self.span
+
+    def einf_logit(self, einf) -> np.ndarray:
+        "A saturating response on the scale it is sampled on: the logit of its place between `einf_bounds`."
+        return einf_logit(einf, self.einf_bounds)
+
+def einf_logit(einf, bounds: tuple[float, float]) -> np.ndarray:
+    "The logit of a saturating response's place between `bounds` (clipped a little inside them)."
+    lo, hi = bounds
+    q = np.clip((np.asarray(einf, float) - lo) / (hi - lo), 1e-3, 1 - 1e-3)
+    return np.log(q / (1 - q))
 
 def _ends(data: DoseData) -> pd.DataFrame:
     "Mean response at each group's lowest and highest dose (zero dose counts as lowest)."
@@ -121,8 +143,9 @@ def _ends(data: DoseData) -> pd.DataFrame:
     return cells.groupby("g")["m"].agg(start="first", end="last")
 
 def data_scales(data: DoseData) -> Scales:
-    "Read the response range (1st-99th percentile), the typical start and end responses, and the log10 dose range."
-    lo, hi = np.percentile(data.obs_y, [1, 99])
+    """Read the response range (1st-99th percentile of the cell means: each (group, dose) once, however many wells or
+    copied shared controls it holds), the typical start and end responses, and the log10 dose range."""
+    lo, hi = np.percentile(data.cell_mean, [1, 99])
     x = data.obs_x[data.obs_zero == 0]
     ends = _ends(data)
     return Scales(float(lo), float(hi), float(x.min()), float(x.max()),
@@ -134,7 +157,8 @@ def default_priors(s: Scales) -> dict[str, Any]:
     return {
         "log10_ic50_mu": (s.x_mid, s.x_span), "log10_ic50_sigma": s.x_span / 2,
         "e0_mu": (s.resp_start, s.span / 2), "e0_sigma": s.span / 4,
-        "einf_mu": (s.resp_end, s.span / 2), "einf_sigma": s.span / 2,
+        "einf_bounds": s.einf_bounds,
+        "einf_logit_mu": (float(s.einf_logit(s.resp_end)), 1.5), "einf_logit_sigma": 1.5,
         "log_hill_mu": (0.0, 1.0), "log_hill_sigma": 0.5,
         "sigma": s.span / 4, "nu": (2.0, 0.1),
         "active_share": (1.0, 1.0),
@@ -150,11 +174,13 @@ CENTER_RATIO = 1.0      # a group pins a parameter when its standard error is be
 GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")   # the model's free parameters of each group
 # the one home of the other names: population-level parameters and noise, what a fit reports per group, and the
 # four 4PL parameters that drc reports (compared between fits and against a simulation's truth)
-POPULATION_PARAMS = tuple(f"{p}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "nu", "active_share")
+# a saturating response is sampled as the logit of its place between the data's bounds (`Scales.einf_bounds`)
+SAMPLED = {"log10_ic50": "log10_ic50", "e0": "e0", "einf": "einf_logit", "log_hill": "log_hill"}
+POPULATION_PARAMS = tuple(f"{SAMPLED[p]}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "nu", "active_share")
 GROUP_VARS = ("log10_ic50", "ic50", "e0", "einf", "top", "bottom", "hill")
 CURVE_PARAMS = ("log10_ic50", "top", "bottom", "hill")
-_BASE = {"log10_ic50": "log10_ic50", "ic50": "log10_ic50", "e0": "e0", "einf": "einf", "top": "e0", "bottom": "einf",
-         "hill": "log_hill", "log_hill": "log_hill"}
+_BASE = {"log10_ic50": "log10_ic50", "ic50": "log10_ic50", "e0": "e0", "einf": "einf", "einf_logit": "einf",
+         "top": "e0", "bottom": "einf", "hill": "log_hill", "log_hill": "log_hill"}
 
 def group_param_of(var: str) -> str | None:
     "The group parameter a posterior variable belongs to (`log_hill_sigma` -> `log_hill`, `ic50` -> `log10_ic50`), or None."
@@ -191,36 +217,89 @@ class GroupFits:
     se: np.ndarray     # inf where the group's data cannot determine all four parameters
     sigma: float
 
+def _padded_cells(data: DoseData) -> dict[str, np.ndarray]:
+    "The cells as a (group x k) grid, row g holding group g's cells, padded with empty cells (n = 0): see `cell_grid`."
+    counts = np.bincount(data.cell_group, minlength=data.n_groups)
+    order = np.argsort(data.cell_group, kind="stable")
+    g = data.cell_group[order]
+    col = np.arange(data.n_cells) - np.repeat(np.cumsum(counts) - counts, counts)
+    grid = {}
+    for name, v in (("x", data.cell_x), ("zero", data.cell_zero), ("n", data.cell_n.astype(float)), ("ybar", data.cell_mean)):
+        a = np.zeros((data.n_groups, int(counts.max())))
+        a[g, col] = v[order]
+        grid[name] = a
+    return grid
+
+def _grid_curve(p: np.ndarray, x: np.ndarray, zero: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "`_curve_and_jacobian` for every group at once: p (groups x 4), x and zero (groups x cells); curve and (G x K x 4) Jacobian."
+    l, e0, einf, h = p[:, :1], p[:, 1:2], p[:, 2:3], np.exp(p[:, 3:4])
+    s = np.where(zero > 0, 1.0, expit(-h * LN10 * (x - l)))
+    ds = np.where(zero > 0, 0.0, s * (1 - s)) * (e0 - einf)
+    return einf + (e0 - einf) * s, np.stack([ds * h * LN10, s, 1 - s, -ds * h * LN10 * (x - l)], axis=-1)
+
+def _ls_batched(grid: dict[str, np.ndarray], start: np.ndarray, end: np.ndarray, x_lo: float, x_hi: float,
+                iters: int = 200, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted least squares of every group's cell means at once, Levenberg-Marquardt in one array per step (the box
+    `_ls_group` uses, by clipping): estimates (G x 4), J'WJ (G x 4 x 4) and residual sums of squares (G)."""
+    span = max(x_hi - x_lo, 1.0)
+    lo, hi = np.array([x_lo - 3 * span, -np.inf, -np.inf, -3.0]), np.array([x_hi + 3 * span, np.inf, np.inf, 3.0])
+    w = np.sqrt(grid["n"])
+    p = np.column_stack([np.full(len(start), (x_lo + x_hi) / 2), start, end, np.zeros(len(start))])
+    def residual(p):
+        m, jac = _grid_curve(p, grid["x"], grid["zero"])
+        return w * (m - grid["ybar"]), w[..., None] * jac
+    r, J = residual(p)
+    cost, lam = np.sum(r**2, axis=1), np.full(len(p), 1e-3)
+    for _ in range(iters):
+        A, g = np.einsum("gki,gkj->gij", J, J), np.einsum("gki,gk->gi", J, r)
+        damped = A + lam[:, None, None] * (np.eye(4) * np.maximum(np.diagonal(A, axis1=1, axis2=2), 1e-12)[:, None, :])
+        step = -np.linalg.solve(damped + 1e-12 * np.eye(4), g[..., None])[..., 0]
+        trial = np.clip(p + step, lo, hi)
+        r_new, J_new = residual(trial)
+        new = np.sum(r_new**2, axis=1)
+        better = np.isfinite(new) & (new < cost)
+        done = better & (cost - new <= tol * (1 + cost))
+        p[better], r[better], J[better], cost[better] = trial[better], r_new[better], J_new[better], new[better]
+        lam = np.clip(np.where(better, lam / 3, lam * 4), 1e-12, 1e12)
+        if (done | (lam >= 1e12)).all():
+            break
+    return p, np.einsum("gki,gkj->gij", J, J), cost
+
 def ls_group_fits(data: DoseData, priors: dict[str, Any]) -> GroupFits:
-    "Fit every group alone (weighted least squares on its cell means) and pool the residuals into one noise SD."
+    "Fit every group alone (weighted least squares on its cell means, all groups at once) and pool the residuals into one noise SD."
     ends, scales = _ends(data), data_scales(data)
-    x_lo, x_hi = scales.x_lo, scales.x_hi
-    est = np.full((data.n_groups, 4), np.nan)
-    info, rss, dof = [None] * data.n_groups, 0.0, 0
-    for g in range(data.n_groups):
-        c = data.cell_group == g
-        with np.errstate(all="ignore"):
-            est[g], info[g], r = _ls_group(data.cell_x[c], data.cell_zero[c], data.cell_n[c], data.cell_mean[c],
-                                           ends["start"].iloc[g], ends["end"].iloc[g], x_lo, x_hi)
-        rss, dof = rss + r, dof + max(int(c.sum()) - 4, 0)
+    grid = _padded_cells(data)
+    with np.errstate(all="ignore"):
+        est, info, rss = _ls_batched(grid, ends["start"].to_numpy(), ends["end"].to_numpy(), scales.x_lo, scales.x_hi)
+    dof = np.maximum(np.bincount(data.cell_group, minlength=data.n_groups) - 4, 0).sum()
     within = data.n_obs - data.n_cells   # noise variance: replicates if there are any, else the fits' residuals
-    s2 = (data.cell_ss.sum() + rss) / (within + dof) if within + dof > 0 else (priors["sigma"]) ** 2
-    se = np.full_like(est, np.inf)
-    for g in range(data.n_groups):
-        with np.errstate(all="ignore"):
-            cov = np.linalg.pinv(info[g]) * s2
-        ok = np.linalg.matrix_rank(info[g]) == 4
-        se[g] = np.sqrt(np.abs(np.diag(cov))) if ok else np.inf
+    s2 = (data.cell_ss.sum() + rss.sum()) / (within + dof) if within + dof > 0 else (priors["sigma"]) ** 2
+    with np.errstate(all="ignore"):
+        cov = np.linalg.pinv(info) * s2
+        ev = np.linalg.eigvalsh(info)
+    full_rank = ev.min(axis=1) > ev.max(axis=1) * 4 * np.finfo(float).eps   # numpy's matrix_rank tolerance
+    se = np.where(full_rank[:, None], np.sqrt(np.abs(np.diagonal(cov, axis1=1, axis2=2))), np.inf)
     return GroupFits(est, se, float(np.sqrt(s2)))
 
-def identified_groups(fits: GroupFits, priors: dict[str, Any]) -> dict[str, np.ndarray]:
+def sampled_scale(fits: GroupFits, bounds: tuple[float, float]) -> GroupFits:
+    "The least-squares fits on the scale each parameter is sampled on (`SAMPLED`): the saturating response as its logit."
+    est, se = fits.est.copy(), fits.se.copy()
+    lo, hi = bounds
+    q = np.clip((est[:, 2] - lo) / (hi - lo), 1e-3, 1 - 1e-3)
+    with np.errstate(invalid="ignore"):
+        est[:, 2], se[:, 2] = np.log(q / (1 - q)), se[:, 2] / ((hi - lo) * q * (1 - q))   # the delta method
+    return GroupFits(est, se, fits.sigma)
+
+def identified_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | None = None) -> dict[str, np.ndarray]:
     "Per parameter, a mask of the groups whose own data say anything about it: a standard error below the prior spread."
-    return {p: np.isfinite(fits.se[:, k]) & (fits.se[:, k] < priors[f"{p}_sigma"]) for k, p in enumerate(GROUP_PARAMS)}
+    fits = sampled_scale(fits or ls_group_fits(data, priors), priors["einf_bounds"])
+    return {p: np.isfinite(fits.se[:, k]) & (fits.se[:, k] < priors[f"{SAMPLED[p]}_sigma"])
+            for k, p in enumerate(GROUP_PARAMS)}
 
 def informed_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | None = None) -> dict[str, np.ndarray]:
     "Per parameter, a mask of the groups whose own data pin it more tightly than the population spread does."
-    fits = fits or ls_group_fits(data, priors)
-    return {p: fits.se[:, k] < CENTER_RATIO * _population_sd(fits.est[:, k], fits.se[:, k], priors[f"{p}_sigma"])
+    fits = sampled_scale(fits or ls_group_fits(data, priors), priors["einf_bounds"])
+    return {p: fits.se[:, k] < CENTER_RATIO * _population_sd(fits.est[:, k], fits.se[:, k], priors[f"{SAMPLED[p]}_sigma"])
             for k, p in enumerate(GROUP_PARAMS)}
 
 def _population_sd(est: np.ndarray, se: np.ndarray, prior_sd: float, min_groups: int = 5) -> float:
@@ -262,7 +341,7 @@ def choose_parameterization(data: DoseData, priors: dict[str, Any],
     forms = parameterization_forms(parameterization)
     if "auto" in forms.values():
         fits = fits or ls_group_fits(data, priors)
-        pinned, identified = informed_groups(data, priors, fits), identified_groups(fits, priors)
+        pinned, identified = informed_groups(data, priors, fits), identified_groups(data, priors, fits)
     return {p: _auto_forms(pinned[p], identified[p]) if f == "auto" else
             np.full(data.n_groups, CENTRED if f == "centered" else NONCENTRED) for p, f in forms.items()}
 
@@ -276,19 +355,8 @@ def describe_parameterization(forms: dict[str, np.ndarray]) -> dict[str, str]:
 # %% ../nbs/01_model.ipynb #cell-018
 def cell_grid(data: DoseData, max_padding: float = 1.5) -> dict[str, np.ndarray] | None:
     "The cells as a (group x k) grid, row g holding group g's cells, padded with empty cells (n = 0); None if too sparse."
-    counts = np.bincount(data.cell_group, minlength=data.n_groups)
-    k = int(counts.max())
-    if data.n_groups * k > max_padding * data.n_cells:
-        return None
-    order = np.argsort(data.cell_group, kind="stable")
-    g = data.cell_group[order]
-    col = np.arange(data.n_cells) - np.repeat(np.cumsum(counts) - counts, counts)
-    grid = {}
-    for name, v in (("x", data.cell_x), ("zero", data.cell_zero), ("n", data.cell_n.astype(float)), ("ybar", data.cell_mean)):
-        a = np.zeros((data.n_groups, k))
-        a[g, col] = v[order]
-        grid[name] = a
-    return grid
+    k = int(np.bincount(data.cell_group, minlength=data.n_groups).max())
+    return None if data.n_groups * k > max_padding * data.n_cells else _padded_cells(data)
 
 def _normal_grid(data: DoseData, sigma, grid: dict[str, np.ndarray], theta: dict, hill, share=None) -> None:
     "The exact Normal log-likelihood of all observations from the cell grid (`grid_ss`): one Potential, no gathers."
@@ -324,7 +392,14 @@ def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of, e0=Non
                  const - (data.n_obs - data.n_cells) * pt.log(sigma) - data.cell_ss.sum() / (2 * sigma**2))
 
 def _per_observation(data: DoseData, sigma, nu, batch_size: int | None, mean_of):
-    "Per-observation Normal or Student-t likelihood."
+    "Per-observation Normal or Student-t likelihood; copies of shared controls weighted by their share (`validate`)."
+    if data.obs_w is not None:
+        if batch_size:
+            raise ValueError("minibatches cannot weigh shared controls: give batch_size=None, or controls per group")
+        mu = mean_of(data.obs_group, data.obs_x, data.obs_zero)
+        dist = pm.Normal.dist(mu, sigma) if nu is None else pm.StudentT.dist(nu=nu, mu=mu, sigma=sigma)
+        pm.Potential("response", pt.sum(data.obs_w * pm.logp(dist, data.obs_y)))
+        return
     arrays = [data.obs_group, data.obs_x, data.obs_zero, data.obs_y]
     if batch_size:
         arrays = pm.Minibatch(*arrays, batch_size=batch_size)
@@ -475,7 +550,7 @@ def _robust_center_spread(v: np.ndarray, floor: float) -> tuple[float, float]:
     return med, max(1.4826 * float(np.median(np.abs(v - med))), floor)
 
 def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, forms: dict[str, np.ndarray],
-                   hierarchical: bool) -> dict[str, np.ndarray | float]:
+                   pooled: dict[str, bool]) -> dict[str, np.ndarray | float]:
     "Starting values from the least-squares fits, by model variable name (constrained space)."
     s = data_scales(data)
     est = fits.est.copy()
@@ -496,16 +571,17 @@ def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, form
     level = pd.Series(data.cell_mean * data.cell_n).groupby(data.cell_group).sum() / \
         pd.Series(data.cell_n).groupby(data.cell_group).sum()
     est[loose, 1] = est[loose, 2] = level.to_numpy()[loose]
+    est[:, 2] = np.clip(einf_logit(est[:, 2], priors["einf_bounds"]), -4.0, 4.0)   # the scale einf is sampled on
     out: dict[str, np.ndarray | float] = {"sigma": float(np.clip(fits.sigma, 1e-3 * priors["sigma"], 2 * priors["sigma"]))}
     for k, p in enumerate(GROUP_PARAMS):
-        v = est[:, k]
-        if not hierarchical:
+        v, p = est[:, k], SAMPLED[p]
+        if not pooled[GROUP_PARAMS[k]]:
             out[p] = v
             continue
         mu, sd = _robust_center_spread(v, floor=0.05 * priors[f"{p}_sigma"])
         out[f"{p}_mu"], out[f"{p}_sigma"] = mu, sd
         z = np.clip((v - mu) / sd, -3.0, 3.0)
-        f = np.asarray(forms[p])
+        f = np.asarray(forms[GROUP_PARAMS[k]])
         name = p if (f == CENTRED).all() else f"{p}_z" if (f == NONCENTRED).all() else f"{p}_raw"
         out[name] = np.where(f == CENTRED, v, z)
     return out
@@ -593,15 +669,15 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
     if compress is True and likelihood != "normal":
         raise ValueError("compress=True needs likelihood='normal': a Student-t likelihood has no sufficient statistics")
     picked = []
-    if inactive == "auto":   # the plain model first: fit_nuts switches to the mixture if the chains then disagree
-        inactive = False
+    if inactive == "auto":   # the mixture when some groups look flat and the likelihood allows it (see above)
+        inactive = bool(flat.any()) and likelihood == "normal" and compress is not False and not batch_size
         if flat.any():
-            picked.append(f"inactive=False for now ({int(flat.sum())} of {data.n_groups} group(s) show no dose "
-                          f"response, e.g. {list(data.labels[flat][:5])}: if the chains disagree, fit_nuts refits "
-                          "with inactive=True)")
+            picked.append(f"inactive={inactive} ({int(flat.sum())} of {data.n_groups} group(s) show no dose response, "
+                          f"e.g. {list(data.labels[flat][:5])}" + ("; each group active or flat: if the chains disagree, "
+                          "fit_nuts also tries the plain 4PL)" if inactive else ")"))
     if compress == "auto":   # cells when they are fewer, the mixture needs them, or the grid kernel can take them
         compress = likelihood == "normal" and (data.n_cells < data.n_obs or bool(inactive) or on_grid)
-        picked.append(f"compress={compress} ({data.n_obs} observations in {data.n_cells} cells"
+        picked.append(f"compress={compress} ({data.n_obs:g} observations in {data.n_cells} cells"
                       f"{', on the grid' if compress and on_grid else ''})")
     hierarchical = pooling == "partial" or (pooling == "auto" and data.n_groups >= POOLING_MIN_GROUPS)
     if pooling == "auto" and data.n_groups > 1:
@@ -611,6 +687,18 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
     return compress, hierarchical, inactive
 
 # %% ../nbs/01_model.ipynb #cell-024
+def _pooled_params(data: DoseData, priors: dict[str, Any], fits: GroupFits, hierarchical: bool,
+                   pooling: str) -> dict[str, bool]:
+    """Which group parameters are pooled through a population: all of them when `pooling='partial'`; with 'auto', those
+    that at least `POOLING_MIN_GROUPS` groups' data identify (`identified_groups`). A population learnt from two or
+    three curves is a funnel, not information."""
+    if not hierarchical:
+        return {p: False for p in GROUP_PARAMS}
+    if pooling == "partial":
+        return {p: True for p in GROUP_PARAMS}
+    ident = identified_groups(data, priors, fits)
+    return {p: int(ident[p].sum()) >= POOLING_MIN_GROUPS for p in GROUP_PARAMS}
+
 def _flag_message(tidy: pd.DataFrame, flagged: pd.Series, shown: int = 5) -> list[str]:
     "The log's note on the wells `flag_wells` left out (none: no note)."
     if not flagged.any():
@@ -656,14 +744,16 @@ def build_model(
     grid = None if batch_size else cell_grid(data)   # minibatches gather cells; the full batch uses the grid if it fits
     compress, hierarchical, inactive = _resolve(data, likelihood, compress, pooling, inactive, batch_size, flat,
                                                 on_grid=grid is not None)
-    if hierarchical:
-        forms = choose_parameterization(data, prior, parameterization, fits)
-        if parameterization == "auto" and not _quiet:
-            log.info(f"build_model picked parameterization {describe_parameterization(forms)}")
-    else:   # without a population there is nothing to centre on
-        forms = {p: np.full(data.n_groups, CENTRED) for p in GROUP_PARAMS}
+    forms = choose_parameterization(data, prior, parameterization, fits) if hierarchical else \
+        {p: np.full(data.n_groups, CENTRED) for p in GROUP_PARAMS}   # without a population there is nothing to centre on
+    pooled = _pooled_params(data, prior, fits, hierarchical, pooling)
+    form = {p: describe_parameterization(forms)[p] if pooled[p] else "unpooled" for p in GROUP_PARAMS}
+    if hierarchical and parameterization == "auto" and not _quiet:
+        log.info(f"build_model picked parameterization {form}")
     with pm.Model(coords={"group": data.labels}) as model:
-        theta = {p: _group_param(p, prior, forms[p], hierarchical) for p in GROUP_PARAMS}
+        theta = {p: _group_param(SAMPLED[p], prior, forms[p], pooled[p]) for p in GROUP_PARAMS}
+        lo, hi = prior["einf_bounds"]
+        theta["einf"] = pm.Deterministic("einf", lo + (hi - lo) * pm.math.sigmoid(theta["einf"]), dims="group")
         pm.Deterministic("ic50", 10.0 ** theta["log10_ic50"], dims="group")
         hill = pm.Deterministic("hill", pt.exp(theta["log_hill"]), dims="group")
         pm.Deterministic("top", pt.maximum(theta["e0"], theta["einf"]), dims="group")
@@ -681,11 +771,10 @@ def build_model(
             _normal_cells(data, sigma, batch_size, mean_of, theta["e0"], share)
         else:
             _per_observation(data, sigma, nu, batch_size, mean_of)
-        for name, value in initial_values(data, prior, fits, forms, hierarchical).items():
+        for name, value in initial_values(data, prior, fits, forms, pooled).items():
             model.set_initval(model[name], value)
         if inactive:
             model.set_initval(share, float(np.clip(1 - flat.mean(), 0.1, 0.9)))
-    form = describe_parameterization(forms) if hierarchical else {p: "unpooled" for p in GROUP_PARAMS}
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
                            batch_size, prior, options, inactive=bool(inactive), flat_groups=list(data.labels[flat]),
                            n_flagged=int(flagged.sum()), df=tidy, data=data)

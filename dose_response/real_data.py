@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,9 @@ __all__ = ['LS_DETERMINED_SE', 'AGREE_FACTOR', 'fit_real', 'real_data_table', 'p
 LS_DETERMINED_SE = 0.25   # least squares "determines" log10 IC50 when its standard error is below this (decades)
 AGREE_FACTOR = 1.35       # target: posterior median IC50 within x/÷ this of least squares where it is determined
 
-def fit_real(name: str, seed: int = 1, **fit_kw: Any) -> pd.DataFrame:
-    "Fit one shipped drc data set with the defaults; one row per group, side by side with drc-style least squares."
-    df = load_dataset(name)
+def fit_real(name: str, seed: int = 1, load: Callable[[str], pd.DataFrame] = load_dataset, **fit_kw: Any) -> pd.DataFrame:
+    "Fit one drc data set (`load(name)`: a shipped one by default) with the defaults; one row per group, beside drc-style least squares."
+    df = load(name)
     t0 = time.perf_counter()
     idata = fit_nuts(df, seed=seed, progressbar=False, **fit_kw)
     wall = time.perf_counter() - t0
@@ -48,7 +48,8 @@ def fit_real(name: str, seed: int = 1, **fit_kw: Any) -> pd.DataFrame:
                       min_ess_tail=d.min_ess_tail, divergences=d.divergences, attempts=len(info["attempts"]),
                       wall_s=wall, pooling=pooling, reasons=" | ".join(d.reasons), backend=info["backend"])
 
-def real_data_table(names: Sequence[str], out: str | Path, seed: int = 1, **fit_kw: Any) -> pd.DataFrame:
+def real_data_table(names: Sequence[str], out: str | Path, seed: int = 1,
+                    load: Callable[[str], pd.DataFrame] = load_dataset, **fit_kw: Any) -> pd.DataFrame:
     "Fit every data set in `names` not yet in the CSV `out`, appending as each finishes; return the rows of `names`."
     done = resumable_rows(out)
     backend = fit_kw.get("backend", "nutpie")
@@ -59,7 +60,7 @@ def real_data_table(names: Sequence[str], out: str | Path, seed: int = 1, **fit_
     for name in names:
         if len(done) and (done["data"] == name).any():
             continue
-        rows = fit_real(name, seed, **fit_kw)
+        rows = fit_real(name, seed, load, **fit_kw)
         print(f"{name}: {'converged' if rows.converged.iloc[0] else 'NOT converged'}, {rows.wall_s.iloc[0]:.0f} s",
               flush=True)
         done = append_rows(done, rows, out)

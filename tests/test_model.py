@@ -168,7 +168,10 @@ def test_priors_follow_the_data_scale():
     p_big, p_small = dr.build_model(df).spec.priors, dr.build_model(small).spec.priors
     np.testing.assert_allclose(p_small["sigma"], p_big["sigma"] / 100, rtol=1e-9)
     np.testing.assert_allclose(p_small["e0_mu"][0], p_big["e0_mu"][0] / 100, rtol=1e-9)
-    np.testing.assert_allclose(p_small["einf_mu"][0], p_big["einf_mu"][0] / 100, rtol=1e-9)
+    # the saturating response is sampled as the logit of its place between bounds that scale with the data
+    np.testing.assert_allclose(p_small["einf_logit_mu"][0], p_big["einf_logit_mu"][0], rtol=1e-9)
+    s_big, s_small = (dr.model.data_scales(dr.model.prepare(d)) for d in (df, small))
+    np.testing.assert_allclose(np.array(s_small.einf_bounds), np.array(s_big.einf_bounds) / 100, rtol=1e-9)
     np.testing.assert_allclose(p_small["log10_ic50_mu"][0], p_big["log10_ic50_mu"][0] + 3, rtol=1e-9)
 
 

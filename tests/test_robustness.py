@@ -80,22 +80,21 @@ def test_flat_groups_are_fitted_as_inactive_and_the_chains_agree(flat_screen):
     import dose_response as dr
     df, truth, idata = flat_screen
     info = dr.inference.fit_info(idata)
-    # the plain 4PL first: its chains split between the two readings of a flat group, and the remedy is the mixture
-    assert info["model_inactive"] == 1 and info["attempts"][0]["max_rhat"] > 1.05
-    assert "look flat" in info["attempts"][1]["why"] and info["attempts"][1]["inactive"] is True
+    # flat-looking groups: the mixture from the first attempt, and it is the one kept
+    assert info["model_inactive"] == 1 and not any("inactive" in a for a in info["attempts"][:1])
     d = dr.diagnose(idata)
-    # margins over seeds 0-7 (`python bench/seed_margins.py`): the plain first attempt R-hat 1.27-1.74, the mixture
-    # R-hat 1.003-1.006 with bulk ESS 1,344-2,035, p_active at most 0.002 for flat groups and 1.000 for the others
+    # margins: the mixture's R-hat stays far below 1.05 (1.003-1.006 over seeds 0-7 when it was the remedy), p_active at
+    # most 0.002 for flat groups and 1.000 for the others
     assert d.max_rhat < 1.05 and d.min_ess_bulk > 200, d.reasons
     p = dr.summarize_groups(idata)["p_active"]
     flat = truth.index[truth.kind == "flat"]
     assert (p[flat] < 0.2).all() and (p.drop(flat) > 0.8).all(), p.round(3)
     from dose_response.analysis import ic50_table
     table = ic50_table(idata)                                       # and the user's IC50 table says so
-    assert (table.loc[flat, "p_active"] < 0.2).all() and list(table.columns[-1:]) == ["p_active"]
+    assert (table.loc[flat, "p_active"] < 0.2).all() and list(table.columns[-2:]) == ["p_active", "n_flagged"]
     # the population is learnt from the active groups: its full-dose response stays where theirs are
     active_einf = truth.einf.drop(flat)
-    assert abs(float(idata.posterior["einf_mu"].mean()) - active_einf.mean()) < 3 * active_einf.std()
+    assert abs(float(idata.posterior["einf"].median()) - active_einf.mean()) < 3 * active_einf.std()
 
 
 def test_checks_on_a_fit_with_inactive_groups(flat_screen):
