@@ -174,8 +174,9 @@ def _mixes_badly(attempt: dict) -> bool:
 def _quality(attempt: dict) -> tuple:
     "Sort key of an attempt, best first: clean (no divergence, mixes well), then by R-hat, ESS and divergences."
     rhat_, ess = attempt.get("max_rhat", np.nan), attempt.get("min_ess_per_chain", np.nan)
-    clean = not attempt["divergences"] and not _mixes_badly(attempt)
-    return (not clean, rhat_ if np.isfinite(rhat_) else 0.0, -(ess if np.isfinite(ess) else 0.0), attempt["divergences"])
+    divergences = attempt.get("divergences", 0)
+    clean = not divergences and not _mixes_badly(attempt)
+    return (not clean, rhat_ if np.isfinite(rhat_) else 0.0, -(ess if np.isfinite(ess) else 0.0), divergences)
 
 def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = None,
                   tried: list[dict] = ()) -> dict | None:
@@ -184,8 +185,8 @@ def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = Non
     if chains > 1:
         attempt["max_rhat"], attempt["min_ess_per_chain"], attempt["worst"] = _mixing(idata, attempt["model"], chains)
     spec = attempt["model"].spec
-    auto = spec.options.get("inactive") == "auto" and not any("inactive" in a for a in tried)
-    if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and spec.flat_groups and auto:
+    auto = getattr(spec, "options", {}).get("inactive") == "auto" and not any("inactive" in a for a in tried)
+    if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and getattr(spec, "flat_groups", []) and auto:
         if spec.inactive:          # the mixture's chains disagree: the plain 4PL, the other reading of a flat group
             return {**attempt, "model": spec.rebuild(inactive=False), "inactive": False,
                     "why": f"R-hat {attempt['max_rhat']:.2f} with each group active or flat: the plain 4PL"}
@@ -220,7 +221,7 @@ def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = Non
                 spec.parameterization.get(param) not in ("noncentered", "unpooled"):
             return {**attempt, "model": _noncentre(attempt["model"], [param]), "noncentered": [param],
                     "why": f"{why} (worst: {attempt['worst']}): {param} non-centred, the remedy diagnose names first"}
-        base = min([*tried, attempt], key=_quality)   # a remedy that did worse is not built on: the best so far is
+        base = min([a for a in tried if "draws" in a] + [attempt], key=_quality)   # a remedy that did worse is not built on: the best so far is
         return {**base, "draws": 2 * base["draws"], "tune": 2 * base["tune_used"],
                 "why": why if base is attempt else f"{why}; the attempt before did better: it again, with more draws"}
     return None

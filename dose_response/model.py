@@ -34,12 +34,12 @@ log = logging.getLogger("dose_response")
 
 # %% auto #0
 __all__ = ['log', 'EINF_MARGIN', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'POPULATION_PARAMS',
-           'GROUP_VARS', 'CURVE_PARAMS', 'CENTRED', 'NONCENTRED', 'LOG2E', 'LN2_HI', 'LN2_LO', 'grid_ss', 'FLAT_P',
-           'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit', 'data_scales', 'default_priors', 'group_param_of',
-           'GroupFits', 'ls_group_fits', 'sampled_scale', 'identified_groups', 'informed_groups',
-           'parameterization_forms', 'choose_parameterization', 'describe_parameterization', 'cell_grid', 'GridSS',
-           'register_jax', 'initial_values', 'flat_groups', 'ModelSpec', 'build_model', 'plot_model_graph',
-           'random_points', 'prior_curves', 'plot_prior_predictive']
+           'GROUP_VARS', 'CURVE_PARAMS', 'CENTRED', 'NONCENTRED', 'MIXED_MIN_SHARE', 'LOG2E', 'LN2_HI', 'LN2_LO',
+           'grid_ss', 'FLAT_P', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit', 'data_scales',
+           'default_priors', 'group_param_of', 'GroupFits', 'ls_group_fits', 'sampled_scale', 'identified_groups',
+           'informed_groups', 'parameterization_forms', 'choose_parameterization', 'describe_parameterization',
+           'cell_grid', 'GridSS', 'register_jax', 'initial_values', 'flat_groups', 'ModelSpec', 'informing_groups',
+           'build_model', 'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -328,10 +328,16 @@ def parameterization_forms(parameterization: str | dict[str, str]) -> dict[str, 
 
 CENTRED, NONCENTRED = "c", "n"   # the form of one group's parameter (`_group_param`)
 
+MIXED_MIN_SHARE = 0.1   # below this share of groups that do not identify a parameter, they take the others' form
+
 def _auto_forms(pinned: np.ndarray, identified: np.ndarray) -> np.ndarray:
     """One parameter's form in each group: the groups whose data identify it take the form most of them call for
-    (centred if most of them pin it, `informed_groups`); the groups whose data say nothing about it are non-centred."""
+    (centred if most of them pin it, `informed_groups`); the groups whose data say nothing about it are non-centred,
+    unless they are fewer than `MIXED_MIN_SHARE` of all (a screen of complete curves keeps one form, and NUTS its
+    block preconditioning)."""
     centre = pinned[identified].mean() >= 0.5 if identified.any() else False
+    if (~identified).mean() < MIXED_MIN_SHARE:
+        identified = np.ones_like(identified)
     return np.where(identified, CENTRED if centre else NONCENTRED, NONCENTRED)
 
 def choose_parameterization(data: DoseData, priors: dict[str, Any],
@@ -404,7 +410,7 @@ def _per_observation(data: DoseData, sigma, nu, batch_size: int | None, mean_of)
     if batch_size:
         arrays = pm.Minibatch(*arrays, batch_size=batch_size)
     g, x, zero, y = arrays
-    total = data.n_obs if batch_size else None
+    total = len(data.obs_y) if batch_size else None
     if nu is None:
         pm.Normal("response", mu=mean_of(g, x, zero), sigma=sigma, observed=y, total_size=total)
     else:
@@ -690,14 +696,23 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
 def _pooled_params(data: DoseData, priors: dict[str, Any], fits: GroupFits, hierarchical: bool,
                    pooling: str) -> dict[str, bool]:
     """Which group parameters are pooled through a population: all of them when `pooling='partial'`; with 'auto', those
-    that at least `POOLING_MIN_GROUPS` groups' data identify (`identified_groups`). A population learnt from two or
-    three curves is a funnel, not information."""
+    about which the data hold at least `POOLING_MIN_GROUPS` groups' worth of information (`informing_groups`). A
+    population learnt from two or three curves is a funnel, not information."""
     if not hierarchical:
         return {p: False for p in GROUP_PARAMS}
     if pooling == "partial":
         return {p: True for p in GROUP_PARAMS}
-    ident = identified_groups(data, priors, fits)
-    return {p: int(ident[p].sum()) >= POOLING_MIN_GROUPS for p in GROUP_PARAMS}
+    return {p: n >= POOLING_MIN_GROUPS for p, n in informing_groups(data, priors, fits).items()}
+
+def informing_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | None = None) -> dict[str, float]:
+    """Per parameter, how many groups' worth of information about it the data hold: each group counts
+    `prior_sd^2 / (prior_sd^2 + se^2)`, 1 when its data pin the parameter, 0 when they say nothing. Three thousand
+    curves of four points each inform a population that no single one of them identifies."""
+    fits = sampled_scale(fits or ls_group_fits(data, priors), priors["einf_bounds"])
+    sd = np.array([priors[f"{SAMPLED[p]}_sigma"] for p in GROUP_PARAMS])
+    with np.errstate(invalid="ignore", over="ignore"):
+        share = np.where(np.isfinite(fits.se), sd**2 / (sd**2 + fits.se**2), 0.0)
+    return {p: float(share[:, k].sum()) for k, p in enumerate(GROUP_PARAMS)}
 
 def _flag_message(tidy: pd.DataFrame, flagged: pd.Series, shown: int = 5) -> list[str]:
     "The log's note on the wells `flag_wells` left out (none: no note)."
@@ -719,16 +734,17 @@ def build_model(
     priors: dict[str, Any] | None = None, # overrides of `default_priors`
     batch_size: int | None = None,        # minibatch size for ADVI (cells if compressed, else observations)
     inactive: Literal["auto"] | bool = "auto",  # each group active (4PL) or flat; auto: fit_nuts's remedy
-    bad_wells: Literal["flag", "keep"] = "flag",  # leave out the wells `flag_wells` finds (gross errors), or keep all
+    bad_wells: Literal["auto", "flag", "keep"] = "auto",  # leave out gross-error wells (`flag_wells`); auto: with a Normal likelihood
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
                    priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells)
     parameterization_forms(parameterization)   # refuse a bad option before any work
-    _check_option("bad_wells", bad_wells, ("flag", "keep"))
+    _check_option("bad_wells", bad_wells, ("auto", "flag", "keep"))
     tidy = validate(df)
-    flagged = flag_wells(tidy) if bad_wells == "flag" else pd.Series(False, index=tidy.index)
+    flag = bad_wells == "flag" or (bad_wells == "auto" and likelihood == "normal")   # a Student-t one absorbs them
+    flagged = flag_wells(tidy) if flag else pd.Series(False, index=tidy.index)
     if not _quiet:
         for message in check_design(tidy) + _flag_message(tidy, flagged):
             log.warning(message)

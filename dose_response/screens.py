@@ -215,7 +215,9 @@ def screen_summary(t: pd.DataFrame) -> dict[str, float]:
             "flag_false": int((t["n_flagged"] - t["n_flagged_bad"]).sum()), "wells": int(t["n_obs"].sum())}
 
 def readme_screens(results: str | Path) -> str:
-    "The README's summary of the screen benchmark, from `results/screens.csv`."
+    "The README's summary of the screen benchmark, from `results/screens.csv` (a line saying how to make it if missing)."
+    if not (Path(results) / "screens.csv").exists():
+        return "The screen benchmark is not published yet: `python bench/screens.py --publish` runs it."
     t = pd.read_csv(Path(results) / "screens.csv")
     s, tg = screen_summary(t), SCREEN_TARGETS
     ok = lambda good: "met" if good else "**missed**"

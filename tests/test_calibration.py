@@ -22,7 +22,8 @@ def test_ranks_count_the_draws_below_the_truth():
 
 
 def test_the_fitted_model_has_the_prior_the_truths_are_drawn_from():
-    model = build_model(DESIGN.frame(), priors=sbc_priors(DESIGN), parameterization="noncentered")
+    model = build_model(DESIGN.frame(), priors=sbc_priors(DESIGN), parameterization="noncentered", pooling="partial",
+                        inactive=False, bad_wells="keep")      # as `sbc` builds every model
     assert model.spec.priors == sbc_priors(DESIGN)
     truths = cal.draw_truths(model, 400, seed=0)
     mu = np.array([t["log10_ic50_mu"] for t in truths])

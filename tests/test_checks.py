@@ -20,7 +20,10 @@ def screen():
         row = df.index[(df.group == g) & (np.log10(df.concentration) > truth.loc[g, "log10_ic50"])][0]
         df.loc[row, "response"] += 45
         planted.append(row)
-    fits = {lik: dr.fit_nuts(df, likelihood=lik, seed=1, progressbar=False) for lik in ("normal", "student_t")}
+    # bad_wells="keep": the Normal fit sees the outliers, as a plain Normal model would (the default pre-pass would
+    # have flagged them: see the last test)
+    fits = {lik: dr.fit_nuts(df, likelihood=lik, bad_wells="keep", seed=1, progressbar=False)
+            for lik in ("normal", "student_t")}
     return df, truth, hit, planted, fits
 
 
@@ -72,3 +75,11 @@ def test_posterior_predictive_for_a_sample_of_groups(screen):
     groups = fits["normal"].observed_data["obs_group"].values[pp["obs_id"].values]
     assert len(set(groups)) == 3 and pp.shape[-1] == (df.group.isin(set(groups))).sum()
     assert pp.sizes["chain"] * pp.sizes["draw"] <= 200 and np.isfinite(pp.values).all()
+
+
+def test_the_default_normal_model_flags_the_planted_outliers_and_nothing_else(screen):
+    "The model-free pre-pass (`bad_wells='auto'` with a Normal likelihood) leaves the two gross errors out of the fit."
+    df, _, _, planted, _ = screen
+    spec = dr.build_model(df).spec
+    assert spec.n_flagged == len(planted) and set(df.index[spec.df["flagged"].to_numpy()]) == set(planted)
+    assert not dr.build_model(df, likelihood="student_t").spec.df["flagged"].any()   # Student-t weighs them itself

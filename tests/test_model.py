@@ -59,8 +59,8 @@ def test_grid_and_gathered_cells_are_the_same_likelihood(uneven):
     grid = cell_grid(prepare(uneven))
     assert grid is not None and (grid["n"] == 0).any()          # padded: groups lost different cells
     with mock.patch.object(model_module, "cell_grid", lambda *a, **k: None):
-        gathered = dr.build_model(uneven, parameterization="centered")
-    on_grid = dr.build_model(uneven, parameterization="centered")
+        gathered = dr.build_model(uneven, parameterization="centered", inactive=False)
+    on_grid = dr.build_model(uneven, parameterization="centered", inactive=False)
     assert "response" in on_grid.named_vars and "response_mean" in gathered.named_vars
     f, g = on_grid.compile_logp(), gathered.compile_logp()
     df_, dg = on_grid.compile_dlogp(), gathered.compile_dlogp()
@@ -72,7 +72,7 @@ def test_grid_and_gathered_cells_are_the_same_likelihood(uneven):
                       pd.DataFrame({"group": "wide", "concentration": np.logspace(-3, 1, 40), "response": 50.0}),
                       uneven])
     assert cell_grid(prepare(wide)) is None
-    assert "response_mean" in dr.build_model(wide).named_vars
+    assert "response_mean" in dr.build_model(wide, inactive=False).named_vars
 
 
 def test_chains_start_at_each_groups_own_fit():
@@ -83,10 +83,12 @@ def test_chains_start_at_each_groups_own_fit():
         model = dr.build_model(pd.concat([inc, dec]), parameterization=form)
         start = model.initial_point()
         if form == "centered":
-            e0, einf, l = start["e0"], start["einf"], start["log10_ic50"]
+            e0, einf, l = start["e0"], start["einf_logit"], start["log10_ic50"]
         else:   # the group values follow from the population and the standardised offsets
             e0, einf, l = (start[f"{p}_mu"] + np.exp(start[f"{p}_sigma_log__"]) * start[f"{p}_z"]
-                           for p in ("e0", "einf", "log10_ic50"))
+                           for p in ("e0", "einf_logit", "log10_ic50"))
+        lo, hi = model.spec.priors["einf_bounds"]          # einf is sampled as the logit of its place between these
+        einf = lo + (hi - lo) / (1 + np.exp(-einf))
         truth = np.r_[t_inc["log10_ic50"], t_dec["log10_ic50"]]
         x = np.log10(inc.concentration[inc.concentration > 0])
         inside = (truth > x.min() + 0.5) & (truth < x.max() - 0.5)   # the data show these groups' direction
@@ -221,7 +223,8 @@ def test_the_spec_keeps_the_data_and_rebuilds_with_the_users_options(uneven):
     "One home for what a model was built from: `model.spec` (the pm.Model itself carries no data attributes)."
     m = dr.build_model(uneven, pooling="none", likelihood="student_t", compress=False)
     assert not hasattr(m, "df") and not hasattr(m, "data")
-    pd.testing.assert_frame_equal(m.spec.df, dr.validate(uneven))
+    pd.testing.assert_frame_equal(m.spec.df.drop(columns="flagged"), dr.validate(uneven))
+    assert not m.spec.df["flagged"].any()        # a Student-t likelihood keeps every well: it down-weights outliers itself
     again = m.spec.rebuild(batch_size=40)          # as ADVI's importance weights rebuild it, minus the minibatch
     assert (again.spec.hierarchical, again.spec.likelihood, again.spec.batch_size) == (False, "student_t", 40)
     assert "nu" in again.named_vars and again.spec.options["pooling"] == "none"
@@ -251,8 +254,10 @@ def test_the_inactive_mixture_is_the_exact_two_component_likelihood(uneven, layo
     code = pd.Index(mix.spec.data.labels).get_indexer(tidy.group)
     for point in random_points(mix, 4, seed=2, scale=0.5):
         s, sd = expit(point["active_share_logodds__"]), np.exp(point["sigma_log__"])
+        lo, hi = mix.spec.priors["einf_bounds"]
+        einf = lo + (hi - lo) / (1 + np.exp(-point["einf_logit"]))
         mu = dr.four_pl(tidy.concentration.to_numpy(), point["log10_ic50"][code], point["e0"][code],
-                        point["einf"][code], np.exp(point["log_hill"][code]))
+                        einf[code], np.exp(point["log_hill"][code]))
         a = np.bincount(code, stats.norm.logpdf(tidy.response, mu, sd))
         flat = np.bincount(code, stats.norm.logpdf(tidy.response, point["e0"][code], sd))
         expected = np.sum(logsumexp([np.log(s) + a, np.log1p(-s) + flat], axis=0) - a)
@@ -268,9 +273,10 @@ def test_inactive_auto_records_the_groups_that_look_flat(caplog):
     assert list(data.labels[flags]) == ["cpd0003", "cpd0007"]
     with caplog.at_level("INFO", logger="dose_response"):
         auto = dr.build_model(quiet)
-    # auto fits the plain 4PL first and records the flat-looking groups for fit_nuts's remedy
-    assert not auto.spec.inactive and auto.spec.flat_groups == ["cpd0003", "cpd0007"]
-    assert "inactive=False for now (2 of 12 group(s) show no dose response" in caplog.text
+    # auto fits the mixture where groups look flat, and records which; fit_nuts's remedy is the plain 4PL
+    assert auto.spec.inactive and auto.spec.flat_groups == ["cpd0003", "cpd0007"]
+    assert "inactive=True (2 of 12 group(s) show no dose response" in caplog.text
+    assert not dr.build_model(df).spec.inactive                    # no flat-looking group: the plain 4PL
     assert dr.build_model(df).spec.flat_groups == []                   # every group has a curve
     assert "p_active" in auto.spec.rebuild(inactive=True).named_vars
     with pytest.raises(ValueError, match="inactive=True needs the cell-level Normal likelihood"):
