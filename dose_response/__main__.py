@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 from typing import Sequence
 
 from .sweep import SIZES, build_report, parse_sizes, run_sweep
 
 # %% auto #0
-__all__ = ['ANALYSIS_TEMPLATE', 'main', 'fit_command']
+__all__ = ['ANALYSIS_TEMPLATE', 'OUTPUT_FILES', 'main', 'BadInput', 'prepare_out', 'fit_command']
 
 # %% ../nbs/07_cli.ipynb #cell-005
 def _parser() -> argparse.ArgumentParser:
@@ -46,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                        "and write ic50.csv, fit.nc, diagnostics.json, analysis.ipynb and report.html to --out. "
                        "Exit status: 0 converged, 3 finished but not converged, 2 bad input.")
     f.add_argument("data", help="the screen: one row per measurement (.csv, .tsv, .parquet, .xlsx)")
-    f.add_argument("--group", default=None, help="column of group labels (compound, cell line); omit for one curve")
+    f.add_argument("--group", action="append", default=None, help="column of group labels (compound, cell line), read "
+                   "as text; omit for one curve (one column: join drug and cell line into one label)")
     f.add_argument("--concentration", required=True, help="column of doses (original units, >= 0; 0 = control)")
     f.add_argument("--response", required=True, help="column of measured responses")
     f.add_argument("--out", required=True, help="output folder (created if needed)")
@@ -58,7 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=1, help="seed of the fit (default: 1)")
     f.add_argument("--dropna", action="store_true", help="drop rows with a missing value (and say how many) "
                    "instead of refusing them")
-    f.add_argument("--sheet", default=None, help="Excel only: the sheet to read (name or 0-based number)")
+    f.add_argument("--sheet", default=None, help="Excel only: the sheet to read, by name first, then by 0-based number")
+    f.add_argument("--sep", default=None, help="text files: the column separator (default: sniffed from , ; tab |)")
+    f.add_argument("--decimal", default=None, help="text files: the decimal mark (default: sniffed, . or ,)")
+    f.add_argument("--encoding", default=None, help="text files: the encoding (default: UTF-8; Windows tools often "
+                   "write cp1252)")
+    f.add_argument("--skip-rows", type=int, default=0, metavar="N", help="lines above the header to skip (metadata)")
+    f.add_argument("--normalize-labels", action="store_true", help="merge group labels that differ only by case or "
+                   "spacing ('Drug A', 'drug A ') instead of refusing them")
+    f.add_argument("--log-doses", type=float, default=None, metavar="BASE", help="the doses are logarithms in BASE "
+                   "(e.g. 10): they are converted to doses")
+    f.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (default: 1000)")
+    f.add_argument("--target-accept", type=float, default=None, help="NUTS target acceptance rate (default: the "
+                   "model's, 0.8 or 0.85)")
     r = sub.add_parser("report", help="build the report from the finished runs in --out",
                        description="Build the report (report.ipynb, report.html, figures) from every metrics.json in --out.")
     r.add_argument("--out", default="runs", help="the sweep's output folder to read and write the report in")
@@ -110,31 +125,78 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # %% ../nbs/07_cli.ipynb #new-30b72999
 ANALYSIS_TEMPLATE = "_analysis.ipynb"
+OUTPUT_FILES = ("ic50.csv", "fit.nc", "diagnostics.json", "analysis.ipynb", "report.html", "error.txt", "error.log",
+                "potency.png", "shrinkage.png")   # and curves_NN.png: what a run writes, and all it removes
 
-def _sheet(value: str | None) -> str | int | None:
-    return int(value) if value is not None and value.isdigit() else value
+class BadInput(ValueError):
+    "Input or arguments the command refuses before fitting: exit status 2."
 
-def fit_command(args: argparse.Namespace, echo=print) -> int:
-    "`dose-response fit`: validate, fit, run the analysis notebook, write the report; 0, 3 (not converged) or 2 (bad input)."
-    import json
-    import time
-    from pathlib import Path
+def _check_args(args: argparse.Namespace) -> None:
+    "Refuse argument values that cannot work, before anything is read or fitted."
+    for name, value, least in (("--seed", args.seed, 0), ("--skip-rows", args.skip_rows, 0), ("--draws", args.draws, 1)):
+        if value < least:
+            raise BadInput(f"{name} must be at least {least}, got {value}")
+    if args.log_doses is not None and not args.log_doses > 1:
+        raise BadInput(f"--log-doses is the base of the logarithm (e.g. 10), got {args.log_doses:g}")
+    if args.target_accept is not None and not 0 < args.target_accept < 1:
+        raise BadInput(f"--target-accept must be between 0 and 1, got {args.target_accept}")
+    if args.group and len(args.group) > 1:
+        raise BadInput(f"--group was given {len(args.group)} times ({', '.join(args.group)}): the model fits one "
+                       "population of curves, so give one column (join drug and cell line into one label column)")
 
-    from dose_response.analysis import load_screen
-    out = Path(args.out)
+def prepare_out(out: Path) -> None:
+    "Create `out`, check that it can be written, and remove the files an older run wrote there (nothing else)."
     try:
         out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".dose_response_probe"
+        probe.write_text("")
+        probe.unlink()
+        for old in [out / name for name in OUTPUT_FILES] + sorted(out.glob("curves_[0-9][0-9].png")):
+            old.unlink(missing_ok=True)
     except OSError as e:
-        print(f"dose-response fit: cannot write to --out {args.out!r}: {e.strerror or e}", file=sys.stderr)
+        raise BadInput(f"cannot write to --out {str(out)!r}: {e.strerror or e}") from None
+
+def fit_command(args: argparse.Namespace, echo=print) -> int:
+    """`dose-response fit`: validate, fit, run the analysis notebook, write the report. Exit status: 0 converged,
+    3 not converged, 2 bad input or unusable --out (decided before fitting), 1 anything unexpected (one line; the
+    traceback in error.log)."""
+    import traceback
+    from pathlib import Path
+    out = Path(args.out)
+    try:
+        _check_args(args)
+        prepare_out(out)
+        return _fit(args, out, echo)
+    except BadInput as e:
+        print(f"dose-response fit: {e}", file=sys.stderr)
         return 2
+    except Exception as e:   # a bug, or something the checks did not foresee: one line, and where the details are
+        where = out / "error.log" if out.is_dir() else Path(tempfile.gettempdir()) / "dose_response_error.log"
+        try:
+            where.write_text(traceback.format_exc())
+        except OSError:
+            where = None
+        print(f"dose-response fit: failed unexpectedly ({type(e).__name__}: {str(e)[:200]})"
+              + (f"; the details are in {where}" if where else ""), file=sys.stderr)
+        return 1
+
+def _read_options(args: argparse.Namespace) -> dict:
+    "The reading options of `load_screen`, from the command's flags."
+    return dict(controls=args.controls, dropna=args.dropna, sheet=args.sheet, sep=args.sep, decimal=args.decimal,
+                encoding=args.encoding, skip_rows=args.skip_rows, normalize=args.normalize_labels,
+                log_doses=args.log_doses)
+
+def _fit(args: argparse.Namespace, out: Path, echo) -> int:
+    import json
+    import time
+    from dose_response.analysis import load_screen
+    group = args.group[0] if args.group else None
     echo(f"[fit] reading {args.data}")
     try:
-        df = load_screen(args.data, args.group, args.concentration, args.response, controls=args.controls,
-                         dropna=args.dropna, sheet=_sheet(args.sheet))
+        df = load_screen(args.data, group, args.concentration, args.response, **_read_options(args))
     except (ValueError, TypeError, KeyError) as e:
         (out / "error.txt").write_text(f"bad input, nothing was fitted: {e}\n")
-        print(f"dose-response fit: bad input: {e}", file=sys.stderr)
-        return 2
+        raise BadInput(f"bad input: {e}") from None
     import papermill
     from nbconvert import HTMLExporter
     import nbformat
@@ -142,13 +204,14 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
     from dose_response.sweep import template_path
     echo(f"[fit] {df.group.nunique()} group(s), {len(df)} observations; fitting with {args.method} "
          f"(seed {args.seed}) at {time.strftime('%H:%M:%S')}")
-    idata = fit(df, method=args.method, seed=args.seed, progressbar=True)
+    options = {"draws": args.draws, **({"target_accept": args.target_accept} if args.target_accept else {})} \
+        if args.method == "nuts" else {}
+    idata = fit(df, method=args.method, seed=args.seed, progressbar=True, **options)
     save(idata, out / "fit.nc")
     echo(f"[fit] saved {out / 'fit.nc'}; running the analysis notebook")
-    params = dict(data_path=str(Path(args.data).resolve()), group=args.group, concentration=args.concentration,
-                  response=args.response, controls=args.controls, dropna=args.dropna, sheet=args.sheet,
-                  method=args.method, seed=args.seed, fit_path=str((out / "fit.nc").resolve()),
-                  out_dir=str(out.resolve()))
+    params = dict(data_path=str(Path(args.data).resolve()), group=group, concentration=args.concentration,
+                  response=args.response, method=args.method, seed=args.seed, fit_path=str((out / "fit.nc").resolve()),
+                  out_dir=str(out.resolve()), **_read_options(args))
     try:
         papermill.execute_notebook(str(template_path(ANALYSIS_TEMPLATE)), str(out / "analysis.ipynb"),
                                    parameters=params, kernel_name="python3", progress_bar=False, cwd=str(out))

@@ -21,44 +21,11 @@ from .inference import fit_info
 from .model import POOLING_MIN_GROUPS
 
 # %% auto #0
-__all__ = ['READERS', 'IC50_COLUMNS', 'OPTIONAL_COLUMNS', 'read_table', 'load_screen', 'ic50_table', 'flagged_text',
-           'verdict_text', 'describe_data', 'describe_choices', 'plot_curve_pages']
+__all__ = ['IC50_COLUMNS', 'OPTIONAL_COLUMNS', 'ic50_table', 'flagged_text', 'verdict_text', 'describe_data', 'describe_choices',
+           'plot_curve_pages']
 
 # %% ../nbs/10_analysis.ipynb #cell-005
-READERS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".parquet": "parquet", ".pq": "parquet",
-           ".xlsx": "excel", ".xls": "excel"}
-
-def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame:
-    "Read a CSV, TSV, Parquet or Excel file into a DataFrame; `sheet` only for Excel."
-    path = Path(path)
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        raise ValueError(f"cannot read {path.name!r}: the extension must be one of {sorted(READERS)}")
-    if not path.is_file():
-        raise ValueError(f"no such file: {str(path)!r}")
-    if sheet is not None and kind != "excel":
-        raise ValueError(f"--sheet applies to Excel files only, not to {path.name!r}")
-    if kind == "csv":
-        return pd.read_csv(path)
-    if kind == "tsv":
-        return pd.read_csv(path, sep="\t")
-    if kind == "parquet":
-        return pd.read_parquet(path)
-    try:
-        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet)
-    except ImportError as e:
-        raise ValueError(f"reading {path.name!r} needs an Excel reader: {e}") from None
-
-def load_screen(path: str | Path, group: str | None, concentration: str, response: str, *, controls: Any = None,
-                dropna: bool = False, sheet: str | int | None = None) -> pd.DataFrame:
-    "Read `path` and return the validated tidy frame; `ValueError` names the column and rows of any problem."
-    raw = read_table(path, sheet)
-    if controls is not None and group is not None and raw[group].dtype != object and isinstance(controls, str):
-        try:                                   # --controls 999 arrives as text; the column holds numbers
-            controls = pd.Series([controls]).astype(raw[group].dtype).iloc[0]
-        except (ValueError, TypeError):
-            pass
-    return validate(raw, group, concentration, response, controls=controls, dropna=dropna)
+from .reading import READERS, load_screen, read_table   # the command's reader, here for its users
 
 # %% ../nbs/10_analysis.ipynb #cell-008
 IC50_COLUMNS = ["rank", "ic50_median", "ic50_q05", "ic50_q95", "zero_dose_response", "saturating_response", "top",

@@ -134,7 +134,8 @@ def validate(
     neg = conc < 0
     if neg.any():
         raise ValueError(f"column {concentration!r} (concentration) has negative values at rows "
-                         f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}")
+                         f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}; if the doses are logarithms, convert "
+                         "them (10 ** dose) or give their base: log_doses=10 (--log-doses 10)")
     shares = df[SHARE] if SHARE in df.columns else None      # a frame `validate` made already keeps its weights
     df = pd.DataFrame({"group": df[group], "concentration": conc, "response": resp}, index=df.index)
     if shares is not None:
@@ -171,6 +172,10 @@ def check_design(df: pd.DataFrame) -> list[str]:
         out.append(f"{len(few)} of {len(doses)} group(s) have fewer than 4 distinct concentrations (zero included), "
                    f"e.g. {few.index[:5].tolist()}: their own data cannot identify the 4 curve parameters, which then "
                    "rest on the population (or the priors)")
+    if _looks_like_log_doses(df["concentration"]):
+        levels = np.unique(df["concentration"])
+        out.append(f"the doses {levels[:8].tolist()} are evenly spaced from 0: they look like logarithms of the doses, "
+                   "and then 0 is a dose (1 unit), not a control; if so, give their base: log_doses=10 (--log-doses 10)")
     odd = _controls_disagree(df)
     if len(odd):
         r = odd.iloc[0]
@@ -180,6 +185,12 @@ def check_design(df: pd.DataFrame) -> list[str]:
                    "curve's start away from its data: check that they are this curve's controls (same plate, cell line "
                    "and units), or whether the response rises before it falls (hormesis, which a 4PL cannot draw)")
     return out
+
+def _looks_like_log_doses(conc: pd.Series) -> bool:
+    "Four or more dose levels, 0 among them, evenly spaced on the linear scale: log doses (0, 1, 2, 3, 4), not doses."
+    levels = np.unique(conc.to_numpy(float))
+    steps = np.diff(levels)
+    return len(levels) >= 5 and levels[0] == 0 and np.allclose(steps, steps[0], rtol=1e-6)
 
 def _controls_disagree(df: pd.DataFrame, k: float = 3.0) -> pd.DataFrame:
     """Groups whose zero-dose controls and lowest dose disagree with the curve's direction by more than `k` noise SDs:
