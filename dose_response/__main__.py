@@ -14,7 +14,7 @@ from typing import Sequence
 from .sweep import SIZES, build_report, parse_sizes, run_sweep
 
 # %% auto #0
-__all__ = ['ANALYSIS_TEMPLATE', 'OUTPUT_FILES', 'main', 'BadInput', 'prepare_out', 'fit_command']
+__all__ = ['ANALYSIS_TEMPLATE', 'OUTPUT_FILES', 'CLI_WORDS', 'main', 'BadInput', 'cli_message', 'prepare_out', 'fit_command']
 
 # %% ../nbs/07_cli.ipynb #cell-005
 def _parser() -> argparse.ArgumentParser:
@@ -71,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
                    "spacing ('Drug A', 'drug A ') instead of refusing them")
     f.add_argument("--log-doses", type=float, default=None, metavar="BASE", help="the doses are logarithms in BASE "
                    "(e.g. 10): they are converted to doses")
+    f.add_argument("--bad-wells", default="auto", choices=["auto", "flag", "keep"], help="wells far from their dose "
+                   "neighbours and replicates: auto/flag leave them out of a Normal fit and mark them (default: auto)")
     f.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (default: 1000)")
     f.add_argument("--target-accept", type=float, default=None, help="NUTS target acceptance rate (default: the "
                    "model's, 0.8 or 0.85)")
@@ -131,6 +133,19 @@ OUTPUT_FILES = ("ic50.csv", "fit.nc", "diagnostics.json", "analysis.ipynb", "rep
 class BadInput(ValueError):
     "Input or arguments the command refuses before fitting: exit status 2."
 
+CLI_WORDS = {"group=None for one curve": "omit --group for one curve",
+             "group=, concentration=, response=": "--group, --concentration, --response",
+             "controls=<their label>": "--controls LABEL", "controls=": "--controls ", "dropna=True": "--dropna",
+             "bad_wells='keep'": "--bad-wells keep", "(df.drop_duplicates())": "(remove the repeated rows from the file)"}
+
+def cli_message(text: str) -> str:
+    "A library message in the words of the command line: flags for arguments, file rows for data frame advice."
+    import re
+    text = re.sub(r"[\w.]+=[^\s()]+ \((--[^)]+)\)", r"\1", text)    # "log_doses=10 (--log-doses 10)" -> the flag
+    for api, cli in CLI_WORDS.items():
+        text = text.replace(api, cli)
+    return text
+
 def _check_args(args: argparse.Namespace) -> None:
     "Refuse argument values that cannot work, before anything is read or fitted."
     for name, value, least in (("--seed", args.seed, 0), ("--skip-rows", args.skip_rows, 0), ("--draws", args.draws, 1)):
@@ -168,7 +183,7 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
         prepare_out(out)
         return _fit(args, out, echo)
     except BadInput as e:
-        print(f"dose-response fit: {e}", file=sys.stderr)
+        print(f"dose-response fit: {cli_message(str(e))}", file=sys.stderr)
         return 2
     except Exception as e:   # a bug, or something the checks did not foresee: one line, and where the details are
         where = out / "error.log" if out.is_dir() else Path(tempfile.gettempdir()) / "dose_response_error.log"
@@ -195,7 +210,7 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
     try:
         df = load_screen(args.data, group, args.concentration, args.response, **_read_options(args))
     except (ValueError, TypeError, KeyError) as e:
-        (out / "error.txt").write_text(f"bad input, nothing was fitted: {e}\n")
+        (out / "error.txt").write_text(f"bad input, nothing was fitted: {cli_message(str(e))}\n")
         raise BadInput(f"bad input: {e}") from None
     import papermill
     from nbconvert import HTMLExporter
@@ -206,6 +221,8 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
          f"(seed {args.seed}) at {time.strftime('%H:%M:%S')}")
     options = {"draws": args.draws, **({"target_accept": args.target_accept} if args.target_accept else {})} \
         if args.method == "nuts" else {}
+    if args.bad_wells != "auto":
+        options["bad_wells"] = args.bad_wells
     idata = fit(df, method=args.method, seed=args.seed, progressbar=True, **options)
     save(idata, out / "fit.nc")
     echo(f"[fit] saved {out / 'fit.nc'}; running the analysis notebook")

@@ -21,8 +21,8 @@ from .inference import fit_info
 from .model import POOLING_MIN_GROUPS
 
 # %% auto #0
-__all__ = ['IC50_COLUMNS', 'OPTIONAL_COLUMNS', 'ic50_table', 'flagged_text', 'verdict_text', 'describe_data', 'describe_choices',
-           'plot_curve_pages']
+__all__ = ['IC50_COLUMNS', 'OPTIONAL_COLUMNS', 'ic50_table', 'flagged_text', 'not_reached', 'activity_text', 'verdict_text',
+           'describe_data', 'describe_choices', 'plot_curve_pages']
 
 # %% ../nbs/10_analysis.ipynb #cell-005
 from .reading import READERS, load_screen, read_table   # the command's reader, here for its users
@@ -70,6 +70,23 @@ def flagged_text(idata: az.InferenceData, shown: int = 10) -> str:
     more = f", and {len(rows) - shown} more" if len(rows) > shown else ""
     return (f"**{len(rows)} of {obs.sizes['obs_id']} wells were left out as gross errors** (far from their dose neighbours "
             f"and replicates; `n_flagged` in the table, red crosses in the plots): {'; '.join(rows[:shown])}{more}.")
+
+def not_reached(table: pd.DataFrame, p: float = 0.5) -> pd.Series:
+    """Groups whose IC50 the data do not reach: above the tested range with probability > `p`; or neither inside nor
+    below it (a flat curve's IC50 spreads to both sides); or likely flat (`p_active` < `p`)."""
+    above, below = table["p_ic50_above_range"], table["p_ic50_below_range"]
+    out = (above > p) | ((1 - above - below < p) & (below < p))
+    return out | (table["p_active"] < p) if "p_active" in table else out
+
+def activity_text(table: pd.DataFrame) -> str:
+    "A warning when no group (or almost none) reaches its IC50 within the tested range; empty otherwise."
+    none = not_reached(table)
+    if len(table) == 0 or none.mean() < 0.9:
+        return ""
+    which = "No group" if none.all() else f"Only {int((~none).sum())} of {len(table)} groups"
+    return (f"**{which} reaches its IC50 within the tested range** (IC50 above the highest dose with probability > 0.5, "
+            "or the group likely flat): for those the IC50 is *not reached*, the medians below are extrapolations "
+            "beyond the data and their ranks mean little. Test higher doses, or report them as inactive.")
 
 def verdict_text(diag: Diagnostics) -> str:
     "The convergence verdict in plain words, with what to do when it failed."

@@ -60,6 +60,7 @@ def test_labels_that_differ_by_case_or_spacing_are_refused_or_merged_on_request(
     f = write(tmp_path / "near.csv", csv_text(rows(["Drug A", "Drug A ", "drug A", "B"])))
     code, err = cli(tmp_path, f, capsys=capsys)
     assert code == 2 and "differ only by case or spacing" in err and "--normalize-labels" in err
+    assert "normalize=True" not in err                       # the command line's words, not the API's
     merged = load_screen(f, "compound", "dose", "viability", normalize=True)
     assert sorted(merged.group.unique()) == ["B", "Drug A"] and len(merged) == 4 * len(CURVE)
 
@@ -68,7 +69,7 @@ def test_log_doses_are_refused_when_negative_warned_when_evenly_spaced_and_conve
     logs = [(x, y) for x, (_, y) in zip([-2, -1, 0, 1, 2], CURVE)]
     f = write(tmp_path / "neg.csv", csv_text(rows(["a", "b"], logs)))
     code, err = cli(tmp_path, f, capsys=capsys)
-    assert code == 2 and "--log-doses 10" in err
+    assert code == 2 and "--log-doses 10" in err and "log_doses=" not in err
     df = load_screen(f, "compound", "dose", "viability", log_doses=10)
     np.testing.assert_allclose(sorted(df.concentration.unique()), [0.01, 0.1, 1, 10, 100])
     even = write(tmp_path / "even.csv", csv_text(rows(["a", "b"], [(x + 2, y) for x, y in logs])))
@@ -163,3 +164,12 @@ def test_an_out_folder_keeps_what_the_run_did_not_write_and_loses_an_older_runs_
     (out / "my_data.csv").write_text("mine")
     prepare_out(out)
     assert sorted(p.name for p in out.iterdir()) == ["my_data.csv"]
+
+
+def test_a_missing_column_is_named_with_the_flags_that_fix_it(tmp_path, capsys):
+    f = write(tmp_path / "ok.csv", csv_text(rows(["a", "b"])))
+    code = main(["fit", str(f), "--group", "compound", "--concentration", "conc", "--response", "viability",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "missing column(s) ['conc']" in err and "--concentration" in err and "group=" not in err
+    assert "--concentration" in (tmp_path / "out" / "error.txt").read_text()

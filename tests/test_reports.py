@@ -9,7 +9,7 @@ import papermill
 import pytest
 
 import dose_response as dr
-from dose_response.analysis import IC50_COLUMNS, OPTIONAL_COLUMNS, ic50_table
+from dose_response.analysis import IC50_COLUMNS, OPTIONAL_COLUMNS, activity_text, ic50_table, not_reached
 from dose_response.inference import fit_nuts, save
 from dose_response.screens import ScreenDesign, simulate_screen
 from dose_response.sweep import template_path
@@ -59,6 +59,9 @@ def test_the_report_runs_on_a_mixture_fit_of_a_screen_with_bad_wells_and_partial
     assert set(verdict) >= {"converged", "max_rhat", "reasons"}           # parsed: valid JSON (null, not NaN)
     html = (tmp_path / "analysis.ipynb").read_text()
     assert "left out as gross errors" in html and "Dose-response analysis" in html
+    # every IC50 lies beyond the top dose or the group is flat: the table and the report say "not reached"
+    assert not_reached(table).mean() >= 0.5, table[["p_ic50_above_range", "p_ic50_below_range", "p_active"]]
+    assert not activity_text(table) or "reaches its IC50 within the tested range" in html
     assert (tmp_path / "curves_01.png").exists()
     # the verdict comes first, then the table, then the curves
     cells = [c["source"] for c in json.loads(html)["cells"]]
