@@ -72,6 +72,7 @@ def test_the_report_runs_on_a_mixture_fit_of_a_screen_with_bad_wells_and_partial
 
 def test_the_report_runs_on_an_advi_fit(hard_screen, tmp_path):
     idata = dr.fit(dr.validate(pd.read_csv(hard_screen)), method="advi", n=3000, seed=1, progressbar=False)
+    (tmp_path / "someone_elses.csv").write_text("a,b\n1,2\n")    # --out beside other files: the report minds its own
     table, verdict = _report(save(idata, tmp_path / "fit.nc"), hard_screen, tmp_path)
     assert verdict["method"] == "advi" and "n_flagged" in table.columns
     assert verdict["max_rhat"] is None                                    # no R-hat for ADVI: null in JSON
