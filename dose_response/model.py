@@ -705,13 +705,15 @@ def _pooled_params(data: DoseData, priors: dict[str, Any], fits: GroupFits, hier
     return {p: n >= POOLING_MIN_GROUPS for p, n in informing_groups(data, priors, fits).items()}
 
 def informing_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | None = None) -> dict[str, float]:
-    """Per parameter, how many groups' worth of information about it the data hold: each group counts
-    `prior_sd^2 / (prior_sd^2 + se^2)`, 1 when its data pin the parameter, 0 when they say nothing. Three thousand
-    curves of four points each inform a population that no single one of them identifies."""
+    """Per parameter, how many groups' worth of information about it the data hold: a group whose data pin the
+    parameter better than the prior does (se < prior SD) counts 1, any other `prior_sd^2 / (prior_sd^2 + se^2)`, 0 when
+    its data say nothing. Six well-measured curves are six groups (not 5.8), and three thousand curves of four points
+    each inform a population that no single one of them identifies."""
     fits = sampled_scale(fits or ls_group_fits(data, priors), priors["einf_bounds"])
     sd = np.array([priors[f"{SAMPLED[p]}_sigma"] for p in GROUP_PARAMS])
     with np.errstate(invalid="ignore", over="ignore"):
         share = np.where(np.isfinite(fits.se), sd**2 / (sd**2 + fits.se**2), 0.0)
+    share = np.where(share >= 0.5, 1.0, share)
     return {p: float(share[:, k].sum()) for k, p in enumerate(GROUP_PARAMS)}
 
 def _flag_message(tidy: pd.DataFrame, flagged: pd.Series, shown: int = 5) -> list[str]:
