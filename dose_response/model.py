@@ -35,11 +35,12 @@ log = logging.getLogger("dose_response")
 # %% auto #0
 __all__ = ['log', 'EINF_MARGIN', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'POPULATION_PARAMS',
            'GROUP_VARS', 'CURVE_PARAMS', 'CENTRED', 'NONCENTRED', 'MIXED_MIN_SHARE', 'LOG2E', 'LN2_HI', 'LN2_LO',
-           'grid_ss', 'FLAT_P', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit', 'data_scales',
-           'default_priors', 'group_param_of', 'GroupFits', 'ls_group_fits', 'sampled_scale', 'identified_groups',
-           'informed_groups', 'parameterization_forms', 'choose_parameterization', 'describe_parameterization',
-           'cell_grid', 'GridSS', 'register_jax', 'initial_values', 'flat_groups', 'ModelSpec', 'informing_groups',
-           'build_model', 'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
+           'grid_ss', 'FLAT_P', 'MIXTURE_MIN_SHARE', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit',
+           'data_scales', 'default_priors', 'group_param_of', 'GroupFits', 'ls_group_fits', 'sampled_scale',
+           'identified_groups', 'informed_groups', 'parameterization_forms', 'choose_parameterization',
+           'describe_parameterization', 'cell_grid', 'GridSS', 'register_jax', 'initial_values', 'flat_groups',
+           'ModelSpec', 'informing_groups', 'build_model', 'plot_model_graph', 'random_points', 'prior_curves',
+           'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -594,6 +595,7 @@ def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, form
 
 # %% ../nbs/01_model.ipynb #new-2d46b0c5
 FLAT_P = 0.05   # a group whose cell means a constant explains at this level (chi-squared test) may be inactive
+MIXTURE_MIN_SHARE = 0.05   # "auto" fits the mixture first when at least this share of groups look flat
 
 def _group_levels(data: DoseData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Per group: observations, mean response, and the between-cell sum of squares about that mean."
@@ -676,11 +678,15 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
         raise ValueError("compress=True needs likelihood='normal': a Student-t likelihood has no sufficient statistics")
     picked = []
     if inactive == "auto":   # the mixture when some groups look flat and the likelihood allows it (see above)
-        inactive = bool(flat.any()) and likelihood == "normal" and compress is not False and not batch_size
+        # a handful of flat-looking groups among thousands barely move the population, and the mixture's gradient
+        # costs more: then the plain 4PL first, and the mixture only if its chains disagree (fit_nuts)
+        inactive = bool(flat.any()) and flat.mean() >= MIXTURE_MIN_SHARE and likelihood == "normal" \
+            and compress is not False and not batch_size
         if flat.any():
             picked.append(f"inactive={inactive} ({int(flat.sum())} of {data.n_groups} group(s) show no dose response, "
                           f"e.g. {list(data.labels[flat][:5])}" + ("; each group active or flat: if the chains disagree, "
-                          "fit_nuts also tries the plain 4PL)" if inactive else ")"))
+                          "fit_nuts also tries the plain 4PL)" if inactive else "; the plain 4PL first: fewer than "
+                          f"{MIXTURE_MIN_SHARE:.0%} of the groups)" if flat.any() else ")"))
     if compress == "auto":   # cells when they are fewer, the mixture needs them, or the grid kernel can take them
         compress = likelihood == "normal" and (data.n_cells < data.n_obs or bool(inactive) or on_grid)
         picked.append(f"compress={compress} ({data.n_obs:g} observations in {data.n_cells} cells"
