@@ -30,7 +30,7 @@ from .reading import READERS, load_screen, read_table   # the command's reader, 
 # %% ../nbs/10_analysis.ipynb #cell-008
 IC50_COLUMNS = ["rank", "ic50_median", "ic50_q05", "ic50_q95", "zero_dose_response", "saturating_response", "top",
                 "bottom", "hill", "p_ic50_below_range", "p_ic50_above_range", "conc_min", "conc_max",
-                "p_more_potent_than_next", "rank_q05", "rank_q95"]
+                "p_more_potent_than_next", "rank_q05", "rank_q95", "ic50_reached"]
 
 def ic50_table(idata: az.InferenceData, df: pd.DataFrame | None = None) -> pd.DataFrame:
     "One row per group, most potent first: IC50 and interval, plateaus, slope, range probabilities, rank."
@@ -41,6 +41,7 @@ def ic50_table(idata: az.InferenceData, df: pd.DataFrame | None = None) -> pd.Da
                         "top": s["top_median"], "bottom": s["bottom_median"], "hill": s["hill_median"],
                         "p_ic50_below_range": s["p_ic50_below_range"], "p_ic50_above_range": s["p_ic50_above_range"],
                         "conc_min": s["conc_min"], "conc_max": s["conc_max"]})
+    out["ic50_reached"] = ~not_reached(out.join(s[["p_active"]]) if "p_active" in s else out)  # False: report "not reached"
     out = out.loc[r.index].join(r[["rank", "p_more_potent_than_next", "rank_q05", "rank_q95"]])[IC50_COLUMNS]
     if "p_active" in s:    # a fit with inactive groups (01_model) says how likely each group is to do anything at all
         out["p_active"] = s["p_active"].loc[r.index]

@@ -61,6 +61,7 @@ def test_the_report_runs_on_a_mixture_fit_of_a_screen_with_bad_wells_and_partial
     assert "left out as gross errors" in html and "Dose-response analysis" in html
     # every IC50 lies beyond the top dose or the group is flat: the table and the report say "not reached"
     assert not_reached(table).mean() >= 0.5, table[["p_ic50_above_range", "p_ic50_below_range", "p_active"]]
+    assert (table["ic50_reached"] == ~not_reached(table)).all()            # ic50.csv says which, row by row
     assert not activity_text(table) or "reaches its IC50 within the tested range" in html
     assert (tmp_path / "curves_01.png").exists()
     # the verdict comes first, then the table, then the curves
