@@ -92,6 +92,7 @@ def test_flat_groups_are_fitted_as_inactive_and_the_chains_agree(flat_screen):
     from dose_response.analysis import ic50_table
     table = ic50_table(idata)                                       # and the user's IC50 table says so
     assert (table.loc[flat, "p_active"] < 0.2).all() and list(table.columns[-2:]) == ["p_active", "n_flagged"]
+    assert not table.loc[flat, "ic50_reached"].any()                 # flat: the IC50 is "not reached"
     # the population is learnt from the active groups: its full-dose response stays where theirs are
     active_einf = truth.einf.drop(flat)
     assert abs(float(idata.posterior["einf"].median()) - active_einf.mean()) < 3 * active_einf.std()
