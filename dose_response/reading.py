@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import re
 from collections import Counter
 from pathlib import Path
@@ -16,13 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import validate
-
-log = logging.getLogger("dose_response")
+from .data import log, validate
 
 # %% auto #0
-__all__ = ['log', 'READERS', 'SEPARATORS', 'sniff_separator', 'sniff_decimal', 'excel_sheet', 'read_table',
-           'near_duplicate_labels', 'normalize_labels', 'load_screen']
+__all__ = ['READERS', 'SEPARATORS', 'sniff_separator', 'sniff_decimal', 'excel_sheet', 'read_table', 'near_duplicate_labels',
+           'normalize_labels', 'load_screen']
 
 # %% ../nbs/00b_reading.ipynb #cell-005
 READERS = {".csv": "text", ".tsv": "text", ".tab": "text", ".txt": "text", ".parquet": "parquet", ".pq": "parquet",

@@ -278,10 +278,12 @@ def test_inactive_auto_records_the_groups_that_look_flat(caplog):
     assert "inactive=True (2 of 12 group(s) show no dose response" in caplog.text
     assert not dr.build_model(df).spec.inactive                    # no flat-looking group: the plain 4PL
     assert dr.build_model(df).spec.flat_groups == []                   # every group has a curve
-    # two flat groups among a hundred: below MIXTURE_MIN_SHARE the plain 4PL goes first (the mixture costs gradients)
-    big, _ = dr.simulate(100, replicates=3, seed=4)
+    # two flat groups among two hundred: below MIXTURE_MIN_SHARE the plain 4PL goes first (the mixture costs
+    # gradients); chance adds 2-4 flat-looking groups over seeds 0-4 of 100 groups, far below the 10 that 5% allows here
+    big, _ = dr.simulate(200, replicates=3, seed=4)
     few = dr.build_model(_quiet(big, ["cpd0003", "cpd0007"]))
-    assert set(few.spec.flat_groups) >= {"cpd0003", "cpd0007"} and len(few.spec.flat_groups) < 5
+    assert set(few.spec.flat_groups) >= {"cpd0003", "cpd0007"}
+    assert len(few.spec.flat_groups) < model_module.MIXTURE_MIN_SHARE * 200
     assert not few.spec.inactive and "p_active" not in few.named_vars
     assert "p_active" in auto.spec.rebuild(inactive=True).named_vars
     with pytest.raises(ValueError, match="inactive=True needs the cell-level Normal likelihood"):
