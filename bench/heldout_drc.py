@@ -6,7 +6,8 @@ defaults, as `bench/real_data.py` fits the shipped ones.
 
 The six continuous sets with a dose and a response: glymet, mecter and etmotc (herbicide mixtures, groups by mixture
 share, shared controls at pct 999), terbuthylazin and P.promelas (one curve each), metals (20 metals and mixtures,
-543 observations). Prints one line per set and writes the per-group table (resumable, like the real-data one).
+543 observations; every curve rises and falls again, so it is not a 4PL set: `peaked_groups` names them and its
+IC50s are not compared). Prints one line per set and writes the per-group table (resumable, like the real-data one).
 """
 import argparse
 import sys

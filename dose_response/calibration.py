@@ -55,7 +55,8 @@ def sbc_priors(design: SBCDesign) -> dict[str, Any]:
 
 # %% ../nbs/11_calibration.ipynb #cell-008
 # what SBC ranks: the group-level parameters of every group, the population ones and the noise SD (Normal likelihood)
-QUANTITIES = GROUP_PARAMS + tuple(p for p in POPULATION_PARAMS if p not in ("nu", "active_share"))
+QUANTITIES = GROUP_PARAMS + tuple(p for p in POPULATION_PARAMS   # of the default model: Normal, one noise SD
+                                   if p not in ("nu", "active_share", "log_sigma_mu", "log_sigma_sigma"))
 
 def draw_truths(model: pm.Model, n: int, seed: int) -> list[dict[str, np.ndarray]]:
     "`n` draws of every ranked quantity from the model's prior."
@@ -69,7 +70,8 @@ def simulate_truth(design: SBCDesign, truth: dict[str, np.ndarray], seed: int) -
     g = np.repeat(np.arange(design.groups), design.doses * design.replicates)
     mean = four_pl_np(df["concentration"].to_numpy(), truth["log10_ic50"][g], truth["e0"][g], truth["einf"][g],
                       np.exp(truth["log_hill"][g]))
-    return df.assign(response=mean + np.random.default_rng(seed).normal(0.0, float(truth["sigma"]), len(df)))
+    noise = np.broadcast_to(truth["sigma"], design.groups)[g]     # one SD, or one per group (noise="group")
+    return df.assign(response=mean + np.random.default_rng(seed).normal(0.0, 1.0, len(df)) * noise)
 
 # %% ../nbs/11_calibration.ipynb #cell-011
 def _initial_point_func(model: pm.Model) -> Callable[[int], np.ndarray]:

@@ -43,7 +43,8 @@ def _curve(idata: az.InferenceData, df: pd.DataFrame, g: np.ndarray, max_draws: 
     post = idata.posterior.isel(draw=slice(None, None, _draw_step(idata.posterior, max_draws)))
     p = {v: post[v].transpose("chain", "draw", "group").values[..., g] for v in ("log10_ic50", "e0", "einf", "hill")}
     out = {"mu": four_pl_np(df["concentration"].to_numpy(), p["log10_ic50"], p["e0"], p["einf"], p["hill"]),
-           "sigma": post["sigma"].transpose("chain", "draw").values[..., None]}
+           "sigma": (post["sigma"].transpose("chain", "draw", "group").values[..., g] if "group" in post["sigma"].dims
+                     else post["sigma"].transpose("chain", "draw").values[..., None])}   # noise per group, or shared
     if "nu" in post:
         out["nu"] = post["nu"].transpose("chain", "draw").values[..., None]
     if "p_active" in post:   # each group active (the curve) or flat at e0: drawn with `rng`, else its expectation

@@ -19,8 +19,9 @@ log = logging.getLogger("dose_response")
 
 # %% auto #0
 __all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate',
-           'check_design', 'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced', 'simulate', 'sample_groups',
-           'plot_curves', 'repo_root', 'code_fingerprint', 'resumable_rows', 'append_rows', 'load_dataset']
+           'check_design', 'peaked_groups', 'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced', 'simulate',
+           'sample_groups', 'plot_curves', 'repo_root', 'code_fingerprint', 'resumable_rows', 'append_rows',
+           'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -184,7 +185,48 @@ def check_design(df: pd.DataFrame) -> list[str]:
                    f"(all {odd.index[:10].tolist()}); no monotone curve passes through both, so the controls pull the "
                    "curve's start away from its data: check that they are this curve's controls (same plate, cell line "
                    "and units), or whether the response rises before it falls (hormesis, which a 4PL cannot draw)")
+    peaked = peaked_groups(df).drop(odd.index, errors="ignore")
+    if len(peaked):
+        r = peaked.iloc[0]
+        out.append(f"{len(peaked)} group(s) rise and then fall (or fall and then rise) across the doses, e.g. "
+                   f"{peaked.index[0]!r}: {r.first:.3g} at the lowest dose, {r.turn:.3g} at {r.turn_at:g}, {r.last:.3g} "
+                   f"at the highest (all: {peaked.index[:10].tolist()}{' ...' if len(peaked) > 10 else ''}); a 4PL is "
+                   "monotone and cannot draw a peak, so its IC50 for these groups describes neither side: fit the doses "
+                   "on one side of the turn, or use a model of hormesis (e.g. drc's Brain-Cousens)")
     return out
+
+def peaked_groups(df: pd.DataFrame, k: float = 4.0, share: float = 0.25) -> pd.DataFrame:
+    """Groups whose median responses at two neighbouring inner doses lie beyond both ends (lowest and highest dose,
+    controls included), on the same side, by more than `k` noise SDs and `share` of the group's range: a peak or a
+    trough no monotone curve fits. Bad wells are single and scattered; a peak spans neighbouring doses.
+    Columns: first, turn (the inner extreme), turn_at (its dose), last."""
+    cells = df.groupby(["group", "concentration"], sort=True)["response"].median().reset_index()
+    by = cells.groupby("group", sort=False)["response"]
+    pos = cells.groupby("group", sort=False).cumcount().to_numpy()
+    size = by.transform("size").to_numpy()
+    first, last = by.transform("first").to_numpy(), by.transform("last").to_numpy()
+    inner = (pos > 0) & (pos < size - 1) & (size >= 4)
+    y = cells["response"].to_numpy()
+    rng = (by.transform("max") - by.transform("min")).to_numpy()
+    floor = np.maximum(k * _noise_sd(df), share * rng)
+    up, down = y - np.maximum(first, last), np.minimum(first, last) - y     # beyond both ends, above or below
+    hits = [inner & (e > floor) for e in (up, down)]
+    # cells are sorted by group and dose, and inner cells never start a group: a hit after a hit is its neighbour
+    pairs = [h & np.r_[False, h[:-1]] for h in hits]
+    groups = set(cells["group"].to_numpy()[pairs[0] | pairs[1]])
+    hit = (hits[0] | hits[1]) & cells["group"].isin(groups).to_numpy()
+    t = cells.assign(first=first, last=last, excess=np.maximum(up, down))[hit]
+    t = t.sort_values("excess", ascending=False).drop_duplicates("group").set_index("group")
+    return t.rename(columns={"response": "turn", "concentration": "turn_at"})[["first", "turn", "turn_at", "last"]]
+
+def _noise_sd(df: pd.DataFrame) -> float:
+    "A robust noise SD: 1.4826 x the median absolute deviation of replicates from their cell's median."
+    med = df.groupby(["group", "concentration"], sort=False)["response"].transform("median")
+    dev = (df["response"] - med).abs()
+    if (dev > 0).sum() >= 5:
+        return 1.4826 * float(np.median(dev[dev > 0]))
+    lo, hi = np.quantile(df["response"], [0.05, 0.95])
+    return 0.05 * float(hi - lo)
 
 def _looks_like_log_doses(conc: pd.Series) -> bool:
     "Four or more dose levels, 0 among them, evenly spaced on the linear scale: log doses (0, 1, 2, 3, 4), not doses."

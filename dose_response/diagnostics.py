@@ -237,7 +237,8 @@ def rank_potency(idata: az.InferenceData, prob: float = 0.9) -> pd.DataFrame:
 
 # %% ../nbs/03_diagnostics.ipynb #cell-025
 def _population(idata) -> list[str]:
-    return [v for v in POPULATION_PARAMS if v in idata.posterior]
+    "The population's scalars in the posterior (a per-group noise SD is not one of them)."
+    return [v for v in POPULATION_PARAMS if v in idata.posterior and "group" not in idata.posterior[v].dims]
 
 def plot_trace(idata: az.InferenceData, var_names: Sequence[str] | None = None) -> plt.Figure:
     "Trace and rank plots of the population parameters."

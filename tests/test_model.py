@@ -40,10 +40,12 @@ def test_four_pl_pytensor_matches_numpy_and_has_finite_zero_dose_gradient():
     np.testing.assert_allclose(pt.grad(out[:2].sum(), params[3]).eval(values), 0.0)
 
 
-@pytest.mark.parametrize("parameterization", ["centered", "noncentered"])
-def test_compressed_logp_equals_per_observation_logp(uneven, parameterization):
-    full = dr.build_model(uneven, compress=False, parameterization=parameterization)
-    comp = dr.build_model(uneven, compress=True, parameterization=parameterization)
+@pytest.mark.parametrize("parameterization,noise", [("centered", "shared"), ("noncentered", "shared"),
+                                                     ("centered", "group")])
+def test_compressed_logp_equals_per_observation_logp(uneven, parameterization, noise):
+    full = dr.build_model(uneven, compress=False, parameterization=parameterization, noise=noise)
+    comp = dr.build_model(uneven, compress=True, parameterization=parameterization, noise=noise)
+    assert full.spec.noise == comp.spec.noise == noise
     assert comp.spec.n_cells < full.spec.n_obs and len(set(comp.spec.data.cell_n)) > 1   # unequal cells
     f, g = full.compile_logp(), comp.compile_logp()
     df, dg = full.compile_dlogp(), comp.compile_dlogp()
@@ -54,13 +56,14 @@ def test_compressed_logp_equals_per_observation_logp(uneven, parameterization):
         np.testing.assert_allclose(df(point), dg(point), rtol=1e-8, atol=1e-8)
 
 
-def test_grid_and_gathered_cells_are_the_same_likelihood(uneven):
+@pytest.mark.parametrize("noise", ["shared", "group"])
+def test_grid_and_gathered_cells_are_the_same_likelihood(uneven, noise):
     "The default grid layout, the gathered cells it replaces, and a screen too ragged for a grid all agree exactly."
     grid = cell_grid(prepare(uneven))
     assert grid is not None and (grid["n"] == 0).any()          # padded: groups lost different cells
     with mock.patch.object(model_module, "cell_grid", lambda *a, **k: None):
-        gathered = dr.build_model(uneven, parameterization="centered", inactive=False)
-    on_grid = dr.build_model(uneven, parameterization="centered", inactive=False)
+        gathered = dr.build_model(uneven, parameterization="centered", inactive=False, noise=noise)
+    on_grid = dr.build_model(uneven, parameterization="centered", inactive=False, noise=noise)
     assert "response" in on_grid.named_vars and "response_mean" in gathered.named_vars
     f, g = on_grid.compile_logp(), gathered.compile_logp()
     df_, dg = on_grid.compile_dlogp(), gathered.compile_dlogp()
@@ -360,3 +363,26 @@ def test_pytensor_cache_key_follows_the_kernel_code(monkeypatch):
     monkeypatch.setattr(model_module, "_KERNEL_VERSION", model_module._KERNEL_VERSION + 1)
     _, changed = numba_funcify_and_cache_key(GridSS())
     assert changed != key
+
+
+def test_noise_per_group_is_an_option_and_shared_is_the_default(uneven):
+    "One noise SD unless asked; noise='group' draws one per group from a log-normal population, and says so."
+    shared, group = dr.build_model(uneven), dr.build_model(uneven, noise="group")
+    assert shared.spec.noise == "shared" and shared["sigma"].ndim == 0
+    assert group.spec.noise == "group" and group.spec.to_attrs()["model_noise"] == "group"
+    assert {"log_sigma_mu", "log_sigma_sigma", "log_sigma_z"} <= set(group.named_vars)
+    assert group["sigma"].eval().shape == (len(group.coords["group"]),)
+    with pytest.raises(ValueError, match="noise='each' is not one of"):
+        dr.build_model(uneven, noise="each")
+
+
+def test_noise_per_group_learns_which_groups_are_noisy():
+    "Eight curves with noise SD 2 and eight with 20: the per-group SDs separate them, the shared one cannot."
+    quiet, _ = dr.simulate(8, replicates=3, sigma=2.0, seed=3)
+    loud, _ = dr.simulate(8, replicates=3, sigma=20.0, seed=4, labels=[f"loud{i}" for i in range(8)])
+    idata = dr.fit_nuts(pd.concat([quiet, loud]), noise="group", draws=300, tune=500, seed=1, progressbar=False,
+                        retry=False)
+    sd = idata.posterior["sigma"].median(("chain", "draw")).to_series()
+    is_loud = sd.index.str.startswith("loud")
+    assert sd[is_loud].min() > 2 * sd[~is_loud].max()        # a factor 10 apart in truth
+    assert 8 < np.exp(np.log(sd[is_loud]).mean()) < 40 and 1 < np.exp(np.log(sd[~is_loud]).mean()) < 4
