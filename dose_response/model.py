@@ -10,7 +10,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import matplotlib.pyplot as plt
 import numba
@@ -371,6 +371,13 @@ def _per_group(data: DoseData, v: np.ndarray) -> np.ndarray:
     "Sum a per-cell array over each group's cells."
     return np.bincount(data.cell_group, v, data.n_groups)
 
+def _by_noise(data: DoseData, sigma) -> tuple[Callable, Any, Callable]:
+    """For a shared `sigma`: totals over all cells (the observations counted as `n_obs`); for one per group: sums per
+    group. Returns `(sums of a per-cell array, observations, how to add up the per-group terms)`."""
+    if sigma.ndim == 0:
+        return (lambda v: np.sum(v)), data.n_obs, (lambda t: t)
+    return (lambda v: _per_group(data, v)), _per_group(data, data.cell_n.astype(float)), pt.sum
+
 def _at(sigma, g):
     "The noise SD of the rows whose groups are `g`: `sigma` itself if shared, else gathered (`noise='group'`)."
     return sigma if sigma.ndim == 0 else sigma[g]
@@ -383,13 +390,14 @@ def _normal_grid(data: DoseData, sigma, grid: dict[str, np.ndarray], theta: dict
     "The exact Normal log-likelihood of all observations from the cell grid (`grid_ss`): one Potential, no gathers."
     # the responses enter as data, not constants: a compiled model can be given new responses of the same design
     ybar = pm.Data("cell_mean", grid["ybar"])
-    within = pm.Data("within_cell_ss", _per_group(data, data.cell_ss))
-    n = _per_group(data, data.cell_n.astype(float))
+    sums, n, total = _by_noise(data, sigma)
+    within = pm.Data("within_cell_ss", sums(data.cell_ss))
     active, _ = grid_ss(theta["log10_ic50"], theta["e0"], theta["einf"], hill, grid["x"], grid["zero"], grid["n"], ybar)
     if share is None:
-        pm.Potential("response", pt.sum(_gaussian_terms(n, active + within, sigma)))
+        ss = pt.sum(active) + within if sigma.ndim == 0 else active + within
+        pm.Potential("response", total(_gaussian_terms(n, ss, sigma)))
     else:   # each group active or flat (below): the terms both components share stay outside the mixture
-        common = pt.sum(_gaussian_terms(n, within, sigma))
+        common = total(_gaussian_terms(n, within, sigma))
         pm.Potential("response", common + _active_or_flat(active, _flat_ss(data, theta["e0"]), sigma, share))
 
 def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of, e0=None, share=None):
@@ -398,7 +406,8 @@ def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of, e0=Non
         g, n, ybar = data.cell_group, data.cell_n.astype(float), data.cell_mean
         per_group = lambda v: pt.zeros(data.n_groups)[g].inc(v)
         active = per_group(n * (ybar - mean_of(g, data.cell_x, data.cell_zero)) ** 2)
-        common = pt.sum(_gaussian_terms(_per_group(data, n), _per_group(data, data.cell_ss), sigma))
+        sums, n_obs, total = _by_noise(data, sigma)
+        common = total(_gaussian_terms(n_obs, sums(data.cell_ss), sigma))
         pm.Potential("response", common + _active_or_flat(active, _flat_ss(data, e0), sigma, share))
         return
     arrays = [data.cell_group, data.cell_x, data.cell_zero, data.cell_n.astype(float), data.cell_mean]
@@ -408,9 +417,10 @@ def _normal_cells(data: DoseData, sigma, batch_size: int | None, mean_of, e0=Non
     pm.Normal("response_mean", mu=mean_of(g, x, zero), sigma=_at(sigma, g) / pt.sqrt(n), observed=ybar,
               total_size=data.n_cells if batch_size else None)
     const = -0.5 * np.sum((data.cell_n - 1) * np.log(2 * np.pi) + np.log(data.cell_n))
-    extra = _per_group(data, data.cell_n - 1.0)    # observations beyond each cell's first, per group
-    pm.Potential("response_within_cell",
-                 const + pt.sum(-extra * pt.log(sigma) - _per_group(data, data.cell_ss) / (2 * sigma**2)))
+    sums, n_obs, total = _by_noise(data, sigma)
+    extra = n_obs - (data.n_cells if sigma.ndim == 0 else np.bincount(data.cell_group, minlength=data.n_groups))
+    pm.Potential("response_within_cell",          # the observations beyond each cell's first carry the scatter
+                 const - total(extra * pt.log(sigma)) - total(sums(data.cell_ss) / (2 * sigma**2)))
 
 def _per_observation(data: DoseData, sigma, nu, batch_size: int | None, mean_of):
     "Per-observation Normal or Student-t likelihood; copies of shared controls weighted by their share (`validate`)."
