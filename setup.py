@@ -27,7 +27,10 @@ setuptools.setup(
         "Topic :: Scientific/Engineering :: Bio-Informatics",
     ],
     python_requires=f">={cfg['min_python']}",
-    packages=setuptools.find_packages(include=[cfg["lib_path"], cfg["lib_path"] + ".*"]),
+    # the data sets live in data/ (with their provenance) and ship inside the package as dose_response/datasets
+    packages=setuptools.find_packages(include=[cfg["lib_path"], cfg["lib_path"] + ".*"]) + [f"{cfg['lib_path']}.datasets"],
+    package_dir={f"{cfg['lib_path']}.datasets": "data"},
+    package_data={f"{cfg['lib_path']}.datasets": ["*.csv", "README.md"]},
     install_requires=cfg["requirements"].split(),
     extras_require={
         "dev": cfg["dev_requirements"].split(),

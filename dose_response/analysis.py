@@ -5,17 +5,13 @@
 # %% ../nbs/10_analysis.ipynb #cell-002
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any
 
 import arviz as az
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
-from .data import SINGLE_CURVE, validate
 from .diagnostics import Diagnostics, plot_ppc, rank_potency, summarize_groups
 from .inference import fit_info
 from .model import POOLING_MIN_GROUPS

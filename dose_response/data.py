@@ -393,7 +393,16 @@ def append_rows(done: pd.DataFrame, rows: pd.DataFrame, out: str | Path) -> pd.D
     tmp.replace(out)             # a run that stops part-way keeps every finished row
     return done
 
-DATA_DIR = repo_root() / "data"
+def _data_dir() -> Path:
+    """Where the data sets are: in an installed package, `dose_response/datasets` (the wheel carries `data/` there);
+    in a checkout, its `data/` folder."""
+    spec = importlib.util.find_spec("dose_response.datasets")    # a folder of data files: a namespace package
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / "ryegrass.csv").is_file():
+            return Path(folder)
+    return repo_root() / "data"
+
+DATA_DIR = _data_dir()
 
 def _ds(file: str, group: str | None, concentration: str, response: str, about: str, controls: Any = None,
         dropna: bool = False) -> dict:
@@ -434,6 +443,7 @@ def load_dataset(name: str) -> pd.DataFrame:
     spec = DATASETS[name]
     path = DATA_DIR / spec["file"]
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: load_dataset reads the repository's data/ folder")
+        raise FileNotFoundError(f"{path} not found: the data sets ship in the package (dose_response/datasets) "
+                                "and in a checkout's data/ folder")
     return validate(pd.read_csv(path), spec["group"], spec["concentration"], spec["response"],
                     controls=spec["controls"], dropna=spec["dropna"])

@@ -13,12 +13,11 @@ import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.optimize import curve_fit
 
 from .convergence import ess_bulk, ess_tail, rhat
 from .data import four_pl_np, sample_groups, tested_range, validate
 from .inference import fit_info
-from .model import CURVE_PARAMS, GROUP_VARS, POPULATION_PARAMS, SAMPLED, group_param_of
+from .model import GROUP_VARS, POPULATION_PARAMS, SAMPLED, group_param_of
 
 # %% auto #0
 __all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'summarize_groups', 'p_more_potent',

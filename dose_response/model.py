@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Literal
@@ -27,20 +26,17 @@ from scipy import stats
 from scipy.optimize import least_squares
 from scipy.special import expit
 
-from .data import LN10, SHARE, check_design, four_pl_np, safe_log10, validate
+from .data import LN10, SHARE, check_design, four_pl_np, log, safe_log10, validate
 from .wells import flag_wells
 
-log = logging.getLogger("dose_response")
-
 # %% auto #0
-__all__ = ['log', 'EINF_MARGIN', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'POPULATION_PARAMS',
-           'GROUP_VARS', 'CURVE_PARAMS', 'CENTRED', 'NONCENTRED', 'MIXED_MIN_SHARE', 'LOG2E', 'LN2_HI', 'LN2_LO',
-           'grid_ss', 'FLAT_P', 'MIXTURE_MIN_SHARE', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit',
-           'data_scales', 'default_priors', 'group_param_of', 'GroupFits', 'ls_group_fits', 'sampled_scale',
-           'identified_groups', 'informed_groups', 'parameterization_forms', 'choose_parameterization',
-           'describe_parameterization', 'cell_grid', 'GridSS', 'register_jax', 'initial_values', 'flat_groups',
-           'ModelSpec', 'informing_groups', 'build_model', 'plot_model_graph', 'random_points', 'prior_curves',
-           'plot_prior_predictive']
+__all__ = ['EINF_MARGIN', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'POPULATION_PARAMS', 'GROUP_VARS',
+           'CURVE_PARAMS', 'CENTRED', 'NONCENTRED', 'MIXED_MIN_SHARE', 'LOG2E', 'LN2_HI', 'LN2_LO', 'grid_ss', 'FLAT_P',
+           'MIXTURE_MIN_SHARE', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit', 'data_scales',
+           'default_priors', 'group_param_of', 'GroupFits', 'ls_group_fits', 'sampled_scale', 'identified_groups',
+           'informed_groups', 'parameterization_forms', 'choose_parameterization', 'describe_parameterization',
+           'cell_grid', 'GridSS', 'register_jax', 'initial_values', 'flat_groups', 'ModelSpec', 'informing_groups',
+           'build_model', 'plot_model_graph', 'random_points', 'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .data import DATASETS, append_rows, load_dataset, peaked_groups, resumable_rows, validate
+from .data import append_rows, load_dataset, peaked_groups, resumable_rows, validate
 from .diagnostics import diagnose, fit_ls, summarize_groups
 from .inference import fit_info, fit_nuts
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import arviz as az
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 

@@ -5,12 +5,10 @@
 # %% ../nbs/06_sweep.ipynb #cell-002
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import re
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
