@@ -17,7 +17,8 @@ from .diagnostics import diagnose, fit_ls, summarize_groups
 from .inference import fit_info, fit_nuts
 
 # %% auto #0
-__all__ = ['LS_DETERMINED_SE', 'AGREE_FACTOR', 'fit_real', 'real_data_table', 'per_data_set', 'readme_real_data']
+__all__ = ['LS_DETERMINED_SE', 'AGREE_FACTOR', 'fit_real', 'real_data_table', 'per_data_set', 'readme_real_data',
+           'real_data_markdown']
 
 # %% ../nbs/09_real_data.ipynb #cell-008
 LS_DETERMINED_SE = 0.25   # least squares "determines" log10 IC50 when its standard error is below this (decades)
@@ -84,7 +85,17 @@ def per_data_set(table: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/09_real_data.ipynb #new-9d335fc8
 def readme_real_data(results: str | Path) -> str:
-    "The README's real-data table, from `results/real_data.csv`."
+    "The README's one-line summary of the real-data table, from `results/real_data.csv`."
+    t = pd.read_csv(Path(results) / "real_data.csv")
+    s = per_data_set(t)
+    return (f"On the {len(s)} drc data sets in `data/` ({int(s.groups.sum())} curves, {int(s.n_obs.sum()):,} observations) "
+            f"the default fit converged on **{int(s.converged.sum())} of {len(s)}**, {int((s.attempts > 1).sum())} of "
+            f"them after an automatic retry; of the {int(s.ls_determined.sum())} IC50s that least squares determines, "
+            f"**{int(s.ls_agree.sum())}** have a posterior median within x/÷{AGREE_FACTOR} of it (each set: "
+            "[`nbs/09_real_data.ipynb`](nbs/09_real_data.ipynb), [`results/real_data.csv`](results/real_data.csv)).")
+
+def real_data_markdown(results: str | Path) -> str:
+    "The per-data-set table as markdown, from `results/real_data.csv`."
     s = per_data_set(pd.read_csv(Path(results) / "real_data.csv")).reset_index()
     lines = ["| data | groups | n_obs | pooling | converged | max R-hat | min ESS bulk / tail | divergences | attempts | "
              "time (s) | IC50s LS determines | within x/÷1.35 |", "|" + "---|" * 12]

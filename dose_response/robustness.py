@@ -138,11 +138,11 @@ def readme_map(results: str | Path) -> str:
     "The README's summary of the convergence map, from `results/robustness_map.csv`."
     t = pd.read_csv(Path(results) / "robustness_map.csv")
     bad = t[~t.converged.astype(bool)]
-    lines = [f"The default fit converged on **{int(t.converged.sum())} of {len(t)} designs ({t.converged.mean():.0%})** "
-             f"of the map (max R-hat ≤ 1.01, bulk and tail ESS ≥ 400, no divergences), {int((t.attempts > 1).sum())} of them "
-             f"after an automatic retry. 90% intervals covered the true "
-             f"log10 IC50 of a median {t.coverage_log10_ic50.median():.0%} of groups with an effect. The target was 95% "
-             f"({'met' if t.converged.mean() >= 0.95 else 'not met'}); the designs that fail, each with its first "
-             "reason and remedy:", ""]
-    lines += [f"- not converged: **{r.name}**: {r.reasons.split(' | ')[0]}" for r in bad.itertuples()]
-    return "\n".join(lines)
+    return (f"On the convergence map the default fit converged on **{int(t.converged.sum())} of {len(t)} designs "
+            f"({t.converged.mean():.0%})** (max R-hat ≤ 1.01, bulk and tail ESS ≥ 400, no divergences; target 95%: "
+            f"{'met' if t.converged.mean() >= 0.95 else 'not met'}), {int((t.attempts > 1).sum())} of them after an "
+            f"automatic retry; 90% intervals covered the true log10 IC50 of a median "
+            f"{t.coverage_log10_ic50.median():.0%} of groups with an effect. Not converged: "
+            + ", ".join(f"*{r.name}*" for r in bad.itertuples()) + " (each with its reason: "
+            "[`nbs/08_robustness.ipynb`](nbs/08_robustness.ipynb), "
+            "[`results/robustness_map.csv`](results/robustness_map.csv)).")

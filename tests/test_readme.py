@@ -37,3 +37,12 @@ def test_every_file_the_readme_shows_or_links_exists():
     for target in re.findall(r"\]\(([^)#]+)\)", readme):
         if not target.startswith("http"):
             assert (ROOT / target).exists(), target
+
+
+def test_readme_is_a_front_door():
+    "Short, and the quick start within the first screenful: the story lives in the notebooks it links to."
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme) <= 10_000, len(readme)
+    first_command = next(i for i, line in enumerate(readme.splitlines()) if line.startswith("make ")
+                         or line.startswith(".venv/bin/dose-response"))
+    assert first_command < 30, first_command
