@@ -13,7 +13,8 @@ from pathlib import Path
 
 import dose_response as dr
 from dose_response.compare import compare_fits
-from dose_response.inference import _finish, fit_info, fit_nuts, versions
+from dose_response.fitrecord import _finish, fit_info, versions
+from dose_response.nuts import fit_nuts
 from dose_response.sweep import parse_sizes
 
 

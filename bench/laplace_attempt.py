@@ -20,7 +20,7 @@ import pytensor
 
 import dose_response as dr
 from dose_response.compare import compare_fits
-from dose_response.inference import NUMBA_FLAGS
+from dose_response.fitrecord import NUMBA_FLAGS
 
 def _mode(fn, x0: np.ndarray, maxiter: int) -> tuple[np.ndarray, Any]:
     "The posterior mode in unconstrained space: L-BFGS on the negative log density, from `x0`."

@@ -13,7 +13,7 @@ import tempfile
 CHILD = """
 import cProfile, pstats, time
 import dose_response as dr
-from dose_response.inference import compile_nutpie
+from dose_response.nuts import compile_nutpie
 model = dr.build_model(dr.load_dataset("ryegrass"))
 profile = cProfile.Profile()
 t0 = time.perf_counter()

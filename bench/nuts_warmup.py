@@ -20,7 +20,8 @@ from nuts_preconditioning import one
 
 from dose_response.compare import coverage
 from dose_response.data import simulate
-from dose_response.inference import BLOCK_TUNE, TUNE, versions
+from dose_response.inference import versions
+from dose_response.nuts import BLOCK_TUNE, TUNE
 from dose_response.sweep import SIZES
 
 

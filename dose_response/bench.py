@@ -23,7 +23,8 @@ from .compare import compare_fits
 from .data import repo_root, simulate
 from .compare import coverage
 from .diagnostics import diagnose
-from .inference import _logp_dlogp, fit, fit_advi, fit_info, fit_nuts, versions
+from .inference import fit, fit_advi, fit_info, fit_nuts, versions
+from .precondition import _logp_dlogp
 from .model import build_model
 
 # %% auto #0

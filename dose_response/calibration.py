@@ -22,7 +22,9 @@ from pymc.initial_point import make_initial_point_fn
 from scipy import stats
 
 from .data import four_pl_np, log_spaced
-from .inference import compile_nutpie, fit_advi, fit_block_advi
+from .advi import fit_advi
+from .block_advi import fit_block_advi
+from .nuts import compile_nutpie
 from .model import GROUP_PARAMS, POPULATION_PARAMS, Scales, build_model, default_priors, log
 
 # %% auto #0

@@ -27,7 +27,7 @@ def small():
 def test_fit_nuts_refuses_bad_arguments_before_compiling(small, kw, error, match, monkeypatch):
     def too_late(*a, **k):
         raise AssertionError("the model was built before the arguments were checked")
-    monkeypatch.setattr("dose_response.inference.build_model", too_late)
+    monkeypatch.setattr("dose_response.fitrecord.build_model", too_late)
     with pytest.raises(error, match=match):
         dr.fit_nuts(small, progressbar=False, **kw)
 

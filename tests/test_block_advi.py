@@ -7,8 +7,8 @@ from scipy import stats
 import dose_response as dr
 from dose_response.compare import compare_fits
 from dose_response.diagnostics import diagnose
-from dose_response.inference import (Adam, BlockGaussian, BlockLayout, block_layout, fit, fit_advi, fit_block_advi,
-                                     fit_info, fit_nuts)
+from dose_response.block_advi import Adam, BlockGaussian, BlockLayout, block_layout
+from dose_response.inference import fit, fit_advi, fit_block_advi, fit_info, fit_nuts
 
 SEED = 4
 

@@ -188,7 +188,7 @@ def test_the_jax_path_fits_the_same_posterior(nuts, screen):
 JAX_CHILD = """
 import json
 import dose_response as dr
-from dose_response.inference import jax_cache_dir
+from dose_response.nuts import jax_cache_dir
 df, _ = dr.simulate(3, concentrations=6, replicates=2, seed=3)
 idata = dr.fit_nuts(df, seed=1, draws=200, tune=200, chains=2, progressbar=False, backend="numpyro")
 print(json.dumps({"dir": str(jax_cache_dir()), "sum": float(idata.posterior["log10_ic50"].sum())}))
@@ -258,7 +258,7 @@ def _fake_fit(model, diverging, e0_sigma, chains=2, draws=200):
 
 
 def test_retry_remedies_follow_the_fault():
-    from dose_response.inference import RETRY_TARGET_ACCEPT, _next_attempt, funnel
+    from dose_response.nuts import RETRY_TARGET_ACCEPT, _next_attempt, funnel
     df, _ = dr.simulate(6, replicates=2, seed=0)
     model = dr.build_model(df, pooling="partial", parameterization="centered")
     rng = np.random.default_rng(1)
@@ -296,7 +296,7 @@ def test_retry_off_records_one_attempt(screen):
 def test_a_non_centring_that_did_not_help_is_undone():
     "acidiq: 22 divergences centred, 57 after non-centring log_hill; the next attempt must go back, with smaller steps."
     from types import SimpleNamespace
-    from dose_response.inference import RETRY_TARGET_ACCEPT, _next_attempt
+    from dose_response.nuts import RETRY_TARGET_ACCEPT, _next_attempt
 
     def run(n_div):
         div = np.zeros((1, 50), bool)
@@ -326,7 +326,7 @@ def test_the_pymc_backend_runs_through_the_same_call():
 
 def test_the_mixture_remedy_is_offered_only_where_the_model_can_take_it():
     "A Student-t, per-observation or minibatch model cannot be rebuilt with inactive groups: no crash mid-retry."
-    from dose_response.inference import _can_mix
+    from dose_response.nuts import _can_mix
     df, _ = dr.simulate(8, replicates=2, seed=3)
     assert _can_mix(dr.build_model(df, inactive=False).spec)
     assert not _can_mix(dr.build_model(df, inactive=True).spec)            # already
@@ -338,7 +338,7 @@ def test_the_mixture_remedy_is_offered_only_where_the_model_can_take_it():
 def test_a_remedy_that_made_things_worse_is_not_kept():
     "The retries run their course; the attempt returned is the best of them (here the first: fewer divergences)."
     from types import SimpleNamespace
-    from dose_response.inference import _attempts
+    from dose_response.nuts import _attempts
 
     def run(a):
         n_div = {0.8: 5}.get(a["target_accept"], 20)

@@ -3,8 +3,10 @@ import numpy as np
 import pytest
 
 from dose_response.data import simulate
-from dose_response.inference import (BLOCK_TUNE, TUNE, NoJointMode, _logp_dlogp, fit_info, fit_nuts,
-                                     fit_preconditioner, group_curvature, preconditioned_model, use_blocks)
+from dose_response.inference import fit_info, fit_nuts
+from dose_response.nuts import BLOCK_TUNE, TUNE
+from dose_response.precondition import (NoJointMode, _logp_dlogp, fit_preconditioner, group_curvature,
+                                        preconditioned_model, use_blocks)
 from dose_response.model import GROUP_PARAMS, build_model
 
 
