@@ -1,4 +1,5 @@
-# Two commands: `make sweep` (the main job) and `make test`. Both set up .venv/ first when it is missing.
+# Two commands: `make sweep` (the main job) and `make test` (with `make test-all`, its slow tier too). All set up
+# .venv/ first when it is missing.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ OUT ?= runs
 # Only the full sweep publishes to results/ and the README; `make sweep SIZES=xs` writes only to $(OUT).
 PUBLISH := $(if $(filter $(ALL_SIZES),$(SIZES)),--publish results,)
 
-.PHONY: setup test sweep report publish export notebooks clean-venv bench
+.PHONY: setup test test-all sweep report publish export notebooks clean-venv bench
 
 setup: $(VENV)/.installed
 
@@ -32,9 +33,14 @@ export: setup
 	@if [ -n "$$(git status --porcelain -- nbs)" ]; then \
 	  echo "nbdev_clean changed nbs/: run it and commit"; git status --porcelain -- nbs; exit 1; fi
 
+# Two tiers (tests/conftest.py says which tests are slow): `make test` for every change, `make test-all` before a merge.
 test: setup export
+	@grep -m1 "model name" /proc/cpuinfo 2>/dev/null || true
 	$(BIN)/nbdev_test --n_workers 2
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -m "not slow" tests
+
+test-all: test
+	$(BIN)/python -m pytest -q -m slow tests
 
 sweep: setup
 	$(BIN)/dose-response sweep --sizes $(SIZES) --out $(OUT) --resume $(PUBLISH)

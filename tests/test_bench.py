@@ -19,6 +19,7 @@ def test_bench_refuses_bad_arguments(argv, message, tmp_path, capsys):
     assert not (tmp_path / "b.json").exists()
 
 
+@pytest.mark.slow
 def test_bench_writes_every_figure(tmp_path, capsys):
     "`bench --size xs` (the sweep's smallest size, 330 observations) runs in the suite, end to end."
     out = tmp_path / "xs.json"

@@ -47,6 +47,7 @@ def reduced_sbc():
     return result, kept
 
 
+@pytest.mark.slow
 def test_reduced_sbc_nuts_ranks_are_uniform(reduced_sbc):
     result, _ = reduced_sbc
     assert result.ranks.sim.nunique() == 30 and set(result.ranks.quantity) == set(QUANTITIES)
@@ -60,6 +61,7 @@ def test_reduced_sbc_nuts_ranks_are_uniform(reduced_sbc):
     # (no margin on tails or bias: 30 ranks, or 180 dependent ones pooled over groups, leave too much room for chance)
 
 
+@pytest.mark.slow
 def test_reduced_sbc_flags_a_posterior_half_as_wide(reduced_sbc):
     _, kept = reduced_sbc
     narrow = []

@@ -40,6 +40,7 @@ def check_outputs(out: Path, groups: set, rc: int, r):
         assert stage in r.stdout, r.stdout
 
 
+@pytest.mark.slow
 def test_fit_a_drc_screen_with_shared_controls(tmp_path):
     "drc's acidiq: seven treatments sharing one control level (pct = 999), given as the CLI receives it (text)."
     out = tmp_path / "acidiq"
@@ -49,6 +50,7 @@ def test_fit_a_drc_screen_with_shared_controls(tmp_path):
     check_outputs(out, groups, r.returncode, r)
 
 
+@pytest.mark.slow
 def test_fit_a_screen_with_ragged_doses_and_both_directions(tmp_path):
     df, truth = simulate_design(Design("mine", n_groups=4, doses=6, replicates=2, ragged=True, mixed=True), seed=3)
     raw = df.rename(columns={"group": "compound", "concentration": "dose_uM", "response": "signal"})

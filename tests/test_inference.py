@@ -195,6 +195,7 @@ print(json.dumps({"dir": str(jax_cache_dir()), "sum": float(idata.posterior["log
 """
 
 
+@pytest.mark.slow
 def test_the_jax_path_keeps_its_compiled_sampler_between_processes(tmp_path):
     "backend='numpyro' stores XLA programs in jax_cache_dir(): a second process compiles nothing and draws the same numbers."
     env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")} | {"XDG_CACHE_HOME": str(tmp_path)}
@@ -229,6 +230,7 @@ def test_summarize_groups_from_a_saved_fit_alone(nuts, screen, tmp_path):
         summarize_groups(back)
 
 
+@pytest.mark.slow
 def test_same_seed_same_draws_cold_and_warm_compile_cache(tmp_path):
     """One seed, two fresh processes, one with an empty PyTensor compile cache and one with the usual (warm) cache:
     identical draws. Before fit_nuts compiled nutpie's numba code afresh, a cold cache gave a different chain."""

@@ -65,6 +65,7 @@ def test_colouring_gives_the_hessian_blocks(small):
     assert np.abs(off).max() < 1e-6 * np.abs(dense).max()
 
 
+@pytest.mark.slow
 def test_block_fit_samples_the_same_posterior_in_fewer_steps():
     df, _ = simulate(200, replicates=6, seed=3)
     model = build_model(df)
@@ -92,6 +93,7 @@ def az_mcse(x):
     return az.mcse(x.to_dataset(name="v"))["v"].values
 
 
+@pytest.mark.slow
 def test_no_joint_mode_falls_back_to_the_diagonal():
     """This 10-group design has no joint mode to centre on (a population SD runs toward zero; the whitened gradient
     where L-BFGS stops is ~7e5 here, against a tolerance of 1): diagonal, said so."""

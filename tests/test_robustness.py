@@ -54,6 +54,7 @@ def reduced(tmp_path_factory):
     return rb.robustness_map(designs, tmp_path_factory.mktemp("map") / "map.csv", seed=0)
 
 
+@pytest.mark.slow
 def test_reduced_map_converges_with_the_defaults(reduced):
     assert len(reduced) == len(rb.REDUCED)
     bad = reduced[~reduced.converged.astype(bool)]

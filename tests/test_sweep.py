@@ -86,6 +86,7 @@ def swept(tmp_path_factory):
                 log=second_log, rc=second.returncode, published_before=before, published_after=_fingerprint())
 
 
+@pytest.mark.slow
 def test_interrupt_keeps_finished_size(swept):
     out = swept["out"]
     assert "a (5 groups x 5 x 2 = 50 obs): ok" in swept["first_log"], swept["first_log"]
@@ -94,12 +95,14 @@ def test_interrupt_keeps_finished_size(swept):
     check_schema(json.loads((out / "a" / "metrics.json").read_text()), "a", 50, 5)
 
 
+@pytest.mark.slow
 def test_resume_skips_finished_sizes(swept):
     assert "a (5 groups x 5 x 2 = 50 obs): skipped" in swept["log"], swept["log"]
     assert (swept["out"] / "a" / "metrics.json").stat().st_mtime == swept["a_mtime"]
     assert "b (5 groups x 5 x 1 = 25 obs): ok" in swept["log"]
 
 
+@pytest.mark.slow
 def test_two_sizes_end_to_end_with_schema_and_files(swept):
     out = swept["out"]
     check_schema(json.loads((out / "b" / "metrics.json").read_text()), "b", 25, 5)
@@ -110,6 +113,7 @@ def test_two_sizes_end_to_end_with_schema_and_files(swept):
     assert len(groups) == 5 and "p_ic50_above_range" in groups
 
 
+@pytest.mark.slow
 def test_failed_size_is_recorded_and_others_survive(swept):
     out = swept["out"]
     assert swept["rc"] == 1
@@ -120,6 +124,7 @@ def test_failed_size_is_recorded_and_others_survive(swept):
     assert json.loads((out / "a" / "metrics.json").read_text())["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_report_reads_every_size(swept):
     out = swept["out"]
     for f in ("report.ipynb", "report.html", "scaling.png", "uncertainty.png", "sweep_table.csv", "conclusion.txt"):
@@ -147,6 +152,7 @@ def test_size_parsing_errors():
     assert parse_sizes("xs, s") == {"xs": Size(30, 11, 1), "s": Size(100, 11, 3)}
 
 
+@pytest.mark.slow
 def test_cli_rejects_unknown_sizes(tmp_path):
     r = subprocess.run([sys.executable, "-m", "dose_response", "sweep", "--sizes", "xs,huge", "--out", str(tmp_path)],
                        capture_output=True, text=True)
@@ -162,6 +168,7 @@ def test_markdown_table_and_conclusion_from_metrics():
     assert conclusion(table) == "No size finished: z: boom"
 
 
+@pytest.mark.slow
 def test_a_partial_sweep_does_not_publish(swept):
     "Only the full sweep publishes; a few sizes write only to --out (and `make sweep SIZES=xs` passes no --publish)."
     assert "not publishing: only the full sweep" in swept["log"]
@@ -173,6 +180,7 @@ def test_a_partial_sweep_does_not_publish(swept):
     assert "--publish results" in full
 
 
+@pytest.mark.slow
 def test_resume_needs_the_same_settings(swept, tmp_path):
     "A finished size made with other settings or other code, or whose files are damaged, is not trusted by --resume."
     import shutil
@@ -208,6 +216,7 @@ def test_resume_needs_the_same_settings(swept, tmp_path):
     assert not is_done(d, 0, settings)
 
 
+@pytest.mark.slow
 def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
     import fcntl
     with open(tmp_path / ".sweep.lock", "a") as held:
@@ -218,6 +227,7 @@ def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [".sweep.lock"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make_bad", ["file", "under_file", "read_only"])
 def test_an_unusable_out_folder_is_one_clear_line(tmp_path, make_bad):
     if make_bad == "read_only" and os.geteuid() == 0:
@@ -236,6 +246,7 @@ def test_an_unusable_out_folder_is_one_clear_line(tmp_path, make_bad):
     assert r.returncode == 2 and r.stderr.startswith("dose-response: cannot write to --out") and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_report_lists_failures_when_no_size_finished(tmp_path):
     from dose_response.sweep import build_report, write_json
     for name in ("a", "b"):
@@ -248,6 +259,7 @@ def test_report_lists_failures_when_no_size_finished(tmp_path):
     assert (tmp_path / "report.html").exists() and (tmp_path / "scaling.png").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv, message", [
     (["--sizes", ""], "no sizes given"),
     (["--sizes", "x", "--custom", "../x:5:6:2"], "no path"),

@@ -1,0 +1,21 @@
+"""Shared test configuration: the two tiers and the machine they ran on.
+
+`make test` runs every test not marked `slow`; `make test-all` runs those too. Slow tests start whole processes (the
+sweep, `dose-response fit` end to end, `dose-response bench`, a compile cache across processes) or run many fits
+(simulation-based calibration, the reduced convergence map, NUTS with and without block preconditioning).
+"""
+import os
+import platform
+
+
+def _cpu() -> str:
+    "The CPU model (Linux), else what platform knows."
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def pytest_report_header(config):
+    return f"CPU: {_cpu()}, {os.cpu_count()} logical core(s)"
