@@ -21,7 +21,7 @@ import pandas as pd
 
 from dose_response.diagnostics import diagnose
 from dose_response.inference import fit_info, fit_nuts, versions
-from dose_response.model import GROUP_PARAMS
+from dose_response.curve import GROUP_PARAMS
 
 
 def one(df: pd.DataFrame, mass_matrix: str, tune: int = 1000, seed: int = 0):

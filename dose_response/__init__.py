@@ -8,7 +8,8 @@ __all__ = []
 
 # %% ../nbs/index.ipynb #cell-003
 from .data import load_dataset, plot_curves, sample_groups, simulate, validate
-from .model import build_model, four_pl
+from .curve import four_pl
+from .model import build_model
 from .inference import fit, fit_advi, fit_block_advi, fit_nuts, load, save
 from .diagnostics import diagnose, p_more_potent, rank_potency, summarize_groups
 from .compare import compare_fits

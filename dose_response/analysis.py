@@ -14,7 +14,7 @@ import pandas as pd
 
 from .diagnostics import Diagnostics, plot_ppc, rank_potency, summarize_groups
 from .inference import fit_info
-from .model import POOLING_MIN_GROUPS
+from .curve import POOLING_MIN_GROUPS
 
 # %% auto #0
 __all__ = ['IC50_COLUMNS', 'OPTIONAL_COLUMNS', 'ic50_table', 'flagged_text', 'not_reached', 'activity_text', 'verdict_text',

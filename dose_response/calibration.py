@@ -25,7 +25,9 @@ from .data import four_pl_np, log_spaced
 from .advi import fit_advi
 from .block_advi import fit_block_advi
 from .nuts import compile_nutpie
-from .model import GROUP_PARAMS, POPULATION_PARAMS, Scales, build_model, default_priors, log
+from .curve import GROUP_PARAMS, POPULATION_PARAMS, Scales, default_priors
+from .data import log
+from .model import build_model
 
 # %% auto #0
 __all__ = ['QUANTITIES', 'SBCDesign', 'sbc_priors', 'draw_truths', 'simulate_truth', 'nutpie_refitter', 'thinned', 'ranks_of',

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .data import sample_groups
 from .inference import fit_info
-from .model import CURVE_PARAMS
+from .curve import CURVE_PARAMS
 from .diagnostics import central_interval, group_draws
 
 # %% auto #0

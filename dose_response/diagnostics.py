@@ -17,7 +17,7 @@ import pandas as pd
 from .convergence import ess_bulk, ess_tail, rhat
 from .data import four_pl_np, sample_groups, tested_range, validate
 from .inference import fit_info
-from .model import GROUP_VARS, POPULATION_PARAMS, SAMPLED, group_param_of
+from .curve import GROUP_VARS, POPULATION_PARAMS, SAMPLED, group_param_of
 
 # %% auto #0
 __all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'summarize_groups', 'p_more_potent',
@@ -298,7 +298,8 @@ def plot_forest(idatas: az.InferenceData | dict[str, az.InferenceData], groups: 
 # %% ../nbs/03_diagnostics.ipynb #cell-037
 def fit_ls(df: pd.DataFrame) -> pd.DataFrame:
     "Per-group least-squares 4PL (drc's `LL.4`, no pooling) with standard errors; failed fits are NaN rows with a message."
-    from dose_response.model import _ls_group, prepare
+    from dose_response.choices import _ls_group
+    from dose_response.curve import prepare
     data = prepare(df)
     x = data.obs_x[data.obs_zero == 0]
     rows = {}

@@ -20,7 +20,9 @@ import pymc as pm
 
 from .convergence import ess_bulk, ess_tail, rhat
 from .fitrecord import NUMBA_FLAGS, _MODEL_OPTIONS, _as_model, _check_count, _finish
-from .model import GROUP_PARAMS, SAMPLED, group_param_of, log, register_jax
+from .curve import GROUP_PARAMS, SAMPLED, group_param_of
+from .data import log
+from .kernel import register_jax
 from .precondition import (NoJointMode, _group_values, fit_preconditioner, preconditioned_model,
                                         use_blocks)
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from dose_response.compare import compare_fits
-from dose_response.model import CURVE_PARAMS as PARAMS
+from dose_response.curve import CURVE_PARAMS as PARAMS
 
 
 def _fit(shift=0.0, scale=1.0, method="nuts", seed=0):

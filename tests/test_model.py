@@ -9,8 +9,9 @@ import dose_response as dr
 from unittest import mock
 
 import dose_response.model as model_module
-from dose_response.model import (POOLING_MIN_GROUPS, _group_param, cell_grid, data_scales, default_priors,
-                                 informed_groups, prepare, random_points)
+from dose_response.choices import informed_groups, ls_group_fits
+from dose_response.curve import POOLING_MIN_GROUPS, data_scales, default_priors, prepare
+from dose_response.model import _group_param, cell_grid, random_points
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +273,7 @@ def test_inactive_auto_records_the_groups_that_look_flat(caplog):
     df, _ = dr.simulate(12, replicates=3, seed=4)
     quiet = _quiet(df, ["cpd0003", "cpd0007"])
     data = prepare(dr.validate(quiet))
-    flags = model_module.flat_groups(data, model_module.ls_group_fits(data, default_priors(data_scales(data))))
+    flags = model_module.flat_groups(data, ls_group_fits(data, default_priors(data_scales(data))))
     assert list(data.labels[flags]) == ["cpd0003", "cpd0007"]
     with caplog.at_level("INFO", logger="dose_response"):
         auto = dr.build_model(quiet)
@@ -306,7 +307,8 @@ def _grid_inputs(rng, G=30, K=7):
 def test_grid_kernel_matches_the_expression_it_replaces(mode):
     "GridSS's sums of squares and gradients equal PyTensor's broadcast 4PL in the C, numba and JAX backends."
     import pytensor
-    from dose_response.model import GridSS, _four_pl_x, grid_ss, register_jax
+    from dose_response.curve import _four_pl_x
+    from dose_response.kernel import GridSS, grid_ss, register_jax
     register_jax()
     rng = np.random.default_rng(3)
     args = _grid_inputs(rng)
@@ -323,7 +325,7 @@ def test_grid_kernel_matches_the_expression_it_replaces(mode):
     for got, want in zip(f(*args, weights), expected):
         np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11 * np.abs(want).max())
     # its own exponential, against numpy's, over the range it is used on
-    from dose_response.model import _exp_parts
+    from dose_response.kernel import _exp_parts
     x = np.linspace(-700, 700, 4001)
     p, k = np.array([_exp_parts.py_func(v) for v in x]).T
     np.testing.assert_allclose(p * 2.0**k, np.exp(x), rtol=1e-15)   # a few ulp: numpy's exp differs by an ulp between CPUs
@@ -332,7 +334,7 @@ def test_grid_kernel_matches_the_expression_it_replaces(mode):
 def test_screen_without_replicates_goes_on_the_grid():
     "One observation per cell: compress='auto' still uses the grid kernel, and the log density is the per-observation one."
     import pytensor
-    from dose_response.model import GridSS
+    from dose_response.kernel import GridSS
     df, _ = dr.simulate(6, concentrations=9, replicates=1, seed=4)
     grid_model, per_obs = dr.build_model(df), dr.build_model(df, compress=False)
     assert grid_model.spec.compress and grid_model.spec.n_cells == grid_model.spec.n_obs
@@ -347,7 +349,7 @@ def test_screen_without_replicates_goes_on_the_grid():
 
 def test_kernel_compiles_without_a_writable_cache():
     "Where numba finds no folder to cache in (here: a function without a source file), the kernel still compiles."
-    from dose_response.model import _njit_cached
+    from dose_response.kernel import _njit_cached
     ns = {}
     exec("def f(x):\n    return x + 1", ns)
     g = _njit_cached(ns["f"])
@@ -357,10 +359,11 @@ def test_kernel_compiles_without_a_writable_cache():
 def test_pytensor_cache_key_follows_the_kernel_code(monkeypatch):
     "numba's cache does not see a changed callee, so PyTensor's cache key for GridSS carries the kernel's version."
     from pytensor.link.numba.dispatch.basic import numba_funcify_and_cache_key
-    from dose_response.model import GridSS, _kernel_version
+    import dose_response.kernel as kernel_module
+    from dose_response.kernel import GridSS, _kernel_version
     _, key = numba_funcify_and_cache_key(GridSS())
-    assert key is not None and _kernel_version() == model_module._KERNEL_VERSION
-    monkeypatch.setattr(model_module, "_KERNEL_VERSION", model_module._KERNEL_VERSION + 1)
+    assert key is not None and _kernel_version() == kernel_module._KERNEL_VERSION
+    monkeypatch.setattr(kernel_module, "_KERNEL_VERSION", kernel_module._KERNEL_VERSION + 1)
     _, changed = numba_funcify_and_cache_key(GridSS())
     assert changed != key
 

@@ -7,7 +7,8 @@ from dose_response.inference import fit_info, fit_nuts
 from dose_response.nuts import BLOCK_TUNE, TUNE
 from dose_response.precondition import (NoJointMode, _logp_dlogp, fit_preconditioner, group_curvature,
                                         preconditioned_model, use_blocks)
-from dose_response.model import GROUP_PARAMS, build_model
+from dose_response.curve import GROUP_PARAMS
+from dose_response.model import build_model
 
 
 @pytest.fixture(scope="module")
