@@ -1,8 +1,9 @@
 """Shared test configuration: the two tiers and the machine they ran on.
 
 `make test` runs every test not marked `slow`; `make test-all` runs those too. Slow tests start whole processes (the
-sweep, `dose-response fit` end to end, `dose-response bench`, a compile cache across processes) or run many fits
-(simulation-based calibration, the reduced convergence map, NUTS with and without block preconditioning).
+sweep, `dose-response fit` end to end, `dose-response bench`, a compile cache across processes, building and
+installing the wheel) or run many fits (simulation-based calibration, the reduced convergence map, NUTS with and
+without block preconditioning, the same fit twice to check that a seed gives the same numbers).
 """
 import os
 import platform

@@ -125,6 +125,7 @@ def test_block_advi_keeps_the_spread_mean_field_loses(screen):
     assert np.isfinite(block.importance.log_weight).all() and np.isfinite(diagnose(block).pareto_k)
 
 
+@pytest.mark.slow
 def test_block_advi_same_seed_same_numbers(screen):
     run = lambda seed: fit(screen[0], method="block_advi", n=2000, block_n=1000, draws=50, seed=seed,
                            progressbar=False, n_weights=0)

@@ -80,6 +80,7 @@ def test_fit_records_method_settings_timing_versions(nuts):
     assert obs["response"].size == 880 and set(obs["obs_group"].values) == set(nuts.posterior.group.values)
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers_and_labels_survive():
     df, _ = dr.simulate(6, replicates=2, seed=1, labels=[105, 3, 77, 12, 9, 40])
     a = fit_nuts(df, draws=100, tune=100, seed=7, retry=False, progressbar=False)   # reproducibility, not retries

@@ -5,11 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dose_response.data import DATASETS, load_dataset, repo_root
 
 SOURCES = ("setup.py", "settings.ini", "pyproject.toml", "README.md", "dose_response", "data")
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_data_sets_and_works_outside_the_checkout(tmp_path):
     "Build the wheel from a copy of the sources, install it into an empty folder, load every data set from elsewhere."
     src, target, elsewhere = tmp_path / "src", tmp_path / "site", tmp_path / "elsewhere"
