@@ -14,7 +14,8 @@ from typing import Sequence
 from .sweep import SIZES, build_report, parse_sizes, run_sweep
 
 # %% auto #0
-__all__ = ['ANALYSIS_TEMPLATE', 'OUTPUT_FILES', 'CLI_WORDS', 'main', 'BadInput', 'cli_message', 'prepare_out', 'fit_command']
+__all__ = ['ANALYSIS_TEMPLATE', 'OUTPUT_FILES', 'CLI_WORDS', 'main', 'BadInput', 'cli_message', 'prepare_out', 'fit_command',
+           'fit_block']
 
 # %% ../nbs/07_cli.ipynb #cell-005
 def _parser() -> argparse.ArgumentParser:
@@ -76,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (default: 1000)")
     f.add_argument("--target-accept", type=float, default=None, help="NUTS target acceptance rate (default: the "
                    "model's, 0.8 or 0.85)")
+    f.add_argument("--by", default=None, metavar="COLUMN", help="fit one model per value of COLUMN (a plate, a screen, "
+                   "a cell line), the blocks in parallel on Dask; one combined ic50.csv and report.html")
+    f.add_argument("--workers", type=int, default=None, help="--by: local Dask worker processes (default: one per core)")
+    f.add_argument("--scheduler", default=None, metavar="ADDRESS", help="--by: a running Dask scheduler to use instead "
+                   "(e.g. tcp://host:8786; default: $DOSE_RESPONSE_SCHEDULER, else a local cluster)")
     r = sub.add_parser("report", help="build the report from the finished runs in --out",
                        description="Build the report (report.ipynb, report.html, figures) from every metrics.json in --out.")
     r.add_argument("--out", default="runs", help="the sweep's output folder to read and write the report in")
@@ -155,6 +161,10 @@ def _check_args(args: argparse.Namespace) -> None:
         raise BadInput(f"--log-doses is the base of the logarithm (e.g. 10), got {args.log_doses:g}")
     if args.target_accept is not None and not 0 < args.target_accept < 1:
         raise BadInput(f"--target-accept must be between 0 and 1, got {args.target_accept}")
+    if args.by is None and (args.workers is not None or args.scheduler is not None):
+        raise BadInput("--workers and --scheduler run the blocks of --by COLUMN; one fit runs in this process")
+    if args.workers is not None and args.workers < 1:
+        raise BadInput(f"--workers must be at least 1, got {args.workers}")
     if args.group and len(args.group) > 1:
         raise BadInput(f"--group was given {len(args.group)} times ({', '.join(args.group)}): the model fits one "
                        "population of curves, so give one column (join drug and cell line into one label column)")
@@ -181,7 +191,7 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
     try:
         _check_args(args)
         prepare_out(out)
-        return _fit(args, out, echo)
+        return _fit_by(args, out, echo) if args.by else _fit(args, out, echo)
     except BadInput as e:
         print(f"dose-response fit: {cli_message(str(e))}", file=sys.stderr)
         return 2
@@ -243,6 +253,118 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
     echo(f"[fit] wrote ic50.csv, fit.nc, diagnostics.json, analysis.ipynb and report.html to {out}")
     echo(f"[fit] {'converged' if verdict['converged'] else 'NOT converged: ' + '; '.join(verdict['reasons'])}")
     return 0 if verdict["converged"] else 3
+
+# %% ../nbs/07_cli.ipynb #new-6c0b5d6f
+def _block_argv(args: argparse.Namespace, data: Path, out: Path) -> list[str]:
+    "The `dose-response fit` arguments of one block: the command's own, for the block's rows in `data`."
+    argv = ["fit", str(data), "--concentration", args.concentration, "--response", args.response, "--out", str(out),
+            "--method", args.method, "--seed", str(args.seed), "--bad-wells", args.bad_wells, "--draws", str(args.draws)]
+    for flag, value in (("--group", args.group[0] if args.group else None), ("--controls", args.controls),
+                        ("--log-doses", args.log_doses), ("--target-accept", args.target_accept)):
+        if value is not None:
+            argv += [flag, str(value)]
+    return argv + ["--dropna"] * args.dropna + ["--normalize-labels"] * args.normalize_labels
+
+def fit_block(block: str, argv: list[str], rows_hash: str) -> dict:
+    "One block of `--by` (a Dask task): `dose-response fit` on its rows; its exit status and verdict."
+    import contextlib, io, json
+    out = Path(argv[argv.index("--out") + 1])
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        code = main(argv)
+    verdict = out / "diagnostics.json"
+    converged = bool(json.loads(verdict.read_text())["converged"]) if verdict.exists() and code in (0, 3) else False
+    if code not in (0, 3):
+        raise RuntimeError(f"exit {code}: {log.getvalue().strip().splitlines()[-1] if log.getvalue().strip() else ''}")
+    return {"block": block, "exit": code, "converged": converged, "folder": str(out)}
+
+def _block_folders(blocks: Sequence[str]) -> dict[str, str]:
+    "A folder name for each block label: its letters, digits, '.', '-' and '_', made unique."
+    import re
+    names: dict[str, str] = {}
+    for b in blocks:
+        name = re.sub(r"[^\w.-]+", "_", b).strip("._") or "block"
+        while name in names.values():
+            name += "_"
+        names[b] = name
+    return names
+
+# %% ../nbs/07_cli.ipynb #new-21d5c7c2
+def _split_blocks(args: argparse.Namespace, out: Path) -> list:
+    "Read the file once, write each block's rows to `out/blocks/<block>/data.csv`, and return one task per block."
+    import hashlib
+    import pandas as pd
+    from dose_response.many import Task
+    from dose_response.reading import read_table
+    group = args.group[0] if args.group else None
+    try:
+        raw = read_table(args.data, args.sheet, text_columns=[c for c in (group, args.by) if c], sep=args.sep,
+                         decimal=args.decimal, encoding=args.encoding, skip_rows=args.skip_rows)
+    except ValueError as e:
+        raise BadInput(f"bad input: {e}") from None
+    if args.by not in raw.columns:
+        raise BadInput(f"--by {args.by!r}: the file has no such column; its columns are {list(raw.columns)}")
+    missing = raw[args.by].isna()
+    if missing.any():
+        raise BadInput(f"--by {args.by!r}: {int(missing.sum())} row(s) have no block, at file row(s) "
+                       f"{raw.index[missing.to_numpy()][:10].tolist()}; fill them in or remove them")
+    label = raw[args.by].astype(str)
+    folders = _block_folders(sorted(label.unique()))
+    tasks = []
+    for block, folder in folders.items():
+        rows = raw[(label == block).to_numpy()]
+        where = out / "blocks" / folder
+        where.mkdir(parents=True, exist_ok=True)
+        rows.to_csv(where / "data.csv", index=False)
+        digest = hashlib.sha256(pd.util.hash_pandas_object(rows.astype(str), index=True).to_numpy().tobytes())
+        tasks.append(Task(block, fit_block, dict(block=block, argv=_block_argv(args, where / "data.csv", where),
+                                                 rows_hash=digest.hexdigest()[:16])))   # changed rows run again
+    return tasks
+
+def _fit_by(args: argparse.Namespace, out: Path, echo) -> int:
+    "`dose-response fit --by COLUMN`: one fit per block on Dask, then the combined table and report."
+    import json
+    from dose_response.many import run_many
+    tasks = _split_blocks(args, out)
+    echo(f"[fit] {len(tasks)} block(s) of {args.by!r}; fitting each with {args.method} on "
+         f"{args.scheduler or 'a local Dask cluster'}")
+    rows = run_many(tasks, out / "blocks.csv", scheduler=args.scheduler, n_workers=args.workers)
+    for column, default in (("converged", False), ("folder", "")):    # absent when every block failed
+        rows[column] = rows[column].fillna(default) if column in rows else default
+    tables = _combined(rows, args.by, out)
+    failed, unconverged = rows[rows.status != "ok"], rows[(rows.status == "ok") & ~rows["converged"].astype(bool)]
+    (out / "diagnostics.json").write_text(json.dumps({"converged": not len(failed) and not len(unconverged),
+                                                      "blocks": len(rows), "failed": failed["key"].astype(str).tolist(),
+                                                      "not_converged": unconverged["key"].astype(str).tolist()}, indent=1))
+    echo(f"[fit] wrote ic50.csv ({len(tables)} curves), blocks.csv and report.html to {out}: "
+         f"{len(rows) - len(failed) - len(unconverged)} block(s) converged, {len(unconverged)} not, {len(failed)} failed")
+    for r in failed.itertuples():
+        print(f"dose-response fit: block {r.key!r} failed: {r.error}", file=sys.stderr)
+    return 1 if len(failed) else 3 if len(unconverged) else 0
+
+def _combined(rows, by: str, out: Path):
+    "The blocks' IC50 tables in one (`ic50.csv`, the block first) and a report with a section per block."
+    import html
+    import pandas as pd
+    parts, sections = [], []
+    for r in rows.itertuples():
+        folder = out / "blocks" / Path(r.folder).name if r.folder else None
+        table = pd.read_csv(folder / "ic50.csv") if folder is not None and (folder / "ic50.csv").exists() else None
+        if table is not None:
+            parts.append(table.assign(**{by: r.key})[[by] + list(table.columns)])
+        verdict = ("failed: " + str(r.error)) if r.status != "ok" else "converged" if r.converged else \
+            "NOT converged (its report says why)"
+        link = f' (<a href="blocks/{folder.name}/report.html">full report</a>)' if folder is not None and \
+            (folder / "report.html").exists() else ""
+        body = table.head(50).to_html(index=False, float_format=lambda v: f"{v:.4g}") if table is not None else ""
+        sections.append(f"<h2>{html.escape(by)} = {html.escape(str(r.key))}</h2><p>{html.escape(verdict)}{link}; "
+                        f"{r.task_s:.0f} s on {html.escape(str(r.worker))}</p>{body}")
+    combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[by])
+    combined.to_csv(out / "ic50.csv", index=False)
+    (out / "report.html").write_text(f"<html><head><meta charset='utf-8'><title>dose-response: {len(rows)} blocks"
+                                     f"</title></head><body><h1>{len(rows)} block(s) of {html.escape(by)}</h1>"
+                                     + "".join(sections) + "</body></html>", encoding="utf-8")
+    return combined
 
 # %% ../nbs/07_cli.ipynb #cell-006
 if __name__ == "__main__" and "__file__" in globals():   # `python -m dose_response`, not this notebook's kernel

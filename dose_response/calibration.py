@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
@@ -162,7 +164,7 @@ class SBCResult:
         "`rank_uniformity` of these ranks."
         return rank_uniformity(self.ranks, self.n_ranks, **kw)
 
-def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_accept):
+def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_accept, cores=None):
     template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial",
                            inactive=False, bad_wells="keep")
     refit = nutpie_refitter(template)
@@ -171,7 +173,7 @@ def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_acc
         compiled = refit(build_model(df, priors=priors, parameterization=parameterization, pooling="partial",
                                      inactive=False, bad_wells="keep"))
         idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept,
-                              progress_bar=False, save_warmup=False)
+                              progress_bar=False, save_warmup=False, **({"cores": cores} if cores else {}))
         post = idata.posterior[list(QUANTITIES)]
         summary = az.summary(post, kind="diagnostics")
         return post, {"divergences": int(idata.sample_stats["diverging"].sum()), "max_rhat": float(summary["r_hat"].max()),
@@ -188,6 +190,49 @@ def _advi_fits(design, priors, parameterization, n_ranks, advi_kw, fitter=fit_ad
                                  "n_iter": int(idata.posterior.attrs["n_iter"])}
     return template, fit
 
+_FITTERS: dict[str, tuple] = {}   # per process: (template, fit) of each setup, so a worker compiles a design once
+
+def _fitter(setup: dict) -> tuple:
+    "The template model and fit function of an SBC `setup` (method, design, priors, ...), built once per process."
+    key = json.dumps(setup, default=repr, sort_keys=True)
+    if key not in _FITTERS:
+        s = dict(setup)
+        if s["method"] == "nuts":
+            _FITTERS[key] = _nuts_fits(s["design"], s["priors"], s["parameterization"], s["draws"], s["tune"],
+                                       s["chains"], s["target_accept"], s.get("cores"))
+        else:
+            _FITTERS[key] = _advi_fits(s["design"], s["priors"], s["parameterization"], s["n_ranks"], s["advi_kw"],
+                                       fit_advi if s["method"] == "advi" else fit_block_advi)
+    return _FITTERS[key]
+
+@contextmanager
+def _quiet():
+    "Silence what every simulated screen would log (what build_model picked, where each ADVI fit stopped)."
+    loggers = [log, logging.getLogger("pymc")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+def _sbc_sim(setup: dict, sim: int, truth: dict[str, np.ndarray], data_seed: int, fit_seed: int) -> pd.DataFrame:
+    "One simulation of SBC, wherever it runs: simulate from `truth`, fit, rank; the fit's record in columns `fit_*`."
+    with _quiet():
+        t0 = time.perf_counter()
+        _, fit = _fitter(setup)
+        post, info = fit(simulate_truth(setup["design"], truth, data_seed), fit_seed)
+        ranks = ranks_of(post, truth, setup["n_ranks"]).assign(sim=sim)
+    return ranks.assign(**{f"fit_{k}": v for k, v in {**info, "wall_s": time.perf_counter() - t0}.items()})
+
+def _split(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "The ranks and the per-fit records of `_sbc_sim`'s rows."
+    info = [c for c in rows.columns if c.startswith("fit_")]
+    fits = rows.groupby("sim", sort=True)[info].first().reset_index()
+    return rows[["sim", "quantity", "group", "rank"]].reset_index(drop=True), fits.rename(columns=lambda c: c[4:] if c.startswith("fit_") else c)
+
 def sbc(
     n_sims: int,                                   # simulated data sets
     design: SBCDesign = SBCDesign(),
@@ -197,9 +242,12 @@ def sbc(
     parameterization: str = "noncentered",
     draws: int = 1000, tune: int = 1000, chains: int = 2, target_accept: float = 0.95,   # NUTS
     advi_kw: dict | None = None,                   # fit_advi / fit_block_advi options (ADVI, block ADVI)
-    progress: bool = False,                        # print one line per fit
+    progress: bool = False,                        # one line per fit (one process), or a progress bar (Dask)
+    workers: int | None = None,                    # run the fits on a local Dask cluster of this many workers ...
+    scheduler: str | None = None,                  # ... or on the running scheduler at this address (`run_many`)
 ) -> SBCResult:
-    "Simulation-based calibration of `method` on `design`: ranks of prior-drawn truths among their posterior draws."
+    """Simulation-based calibration of `method` on `design`: ranks of prior-drawn truths among their posterior draws.
+    The same seed gives the same ranks in one process and on any number of workers."""
     if method not in ("nuts", "advi", "block_advi"):
         raise ValueError(f"method={method!r} is not one of ('nuts', 'advi', 'block_advi')")
     if n_sims < 1 or n_ranks < 1:
@@ -207,35 +255,37 @@ def sbc(
     if method == "nuts" and chains * draws < n_ranks:
         raise ValueError(f"{chains} chains x {draws} draws cannot be thinned to n_ranks={n_ranks}")
     priors = sbc_priors(design)
-    loggers = [log, logging.getLogger("pymc")]   # every simulated screen would log what build_model picked, and
-    levels = [lg.level for lg in loggers]         # every ADVI fit where it stopped
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    try:
-        if method == "nuts":
-            template, fit = _nuts_fits(design, priors, parameterization, draws, tune, chains, target_accept)
-        else:
-            fitter = fit_advi if method == "advi" else fit_block_advi
-            template, fit = _advi_fits(design, priors, parameterization, n_ranks, advi_kw or {}, fitter)
-        rng = np.random.default_rng(seed)
-        truths = draw_truths(template, n_sims, seed=int(rng.integers(2**31)))
-        data_seeds, fit_seeds = rng.integers(2**31, size=n_sims), rng.integers(2**31, size=n_sims)
-        ranks, fits = [], []
-        for i, truth in enumerate(truths):
-            t0 = time.perf_counter()
-            post, info = fit(simulate_truth(design, truth, int(data_seeds[i])), int(fit_seeds[i]))
-            ranks.append(ranks_of(post, truth, n_ranks).assign(sim=i))
-            fits.append({"sim": i, **info, "wall_s": time.perf_counter() - t0})
+    setup = dict(method=method, design=design, priors=priors, parameterization=parameterization, n_ranks=n_ranks,
+                 **(dict(draws=draws, tune=tune, chains=chains, target_accept=target_accept) if method == "nuts"
+                    else dict(advi_kw=advi_kw or {})))
+    with _quiet():
+        template, _ = _fitter(setup)
+    rng = np.random.default_rng(seed)
+    truths = draw_truths(template, n_sims, seed=int(rng.integers(2**31)))
+    data_seeds, fit_seeds = rng.integers(2**31, size=n_sims), rng.integers(2**31, size=n_sims)
+    sims = [dict(sim=i, truth=truth, data_seed=int(data_seeds[i]), fit_seed=int(fit_seeds[i])) for i, truth in enumerate(truths)]
+    if workers is not None or scheduler is not None:
+        from dose_response.many import Task, run_many
+        remote = {**setup, "cores": 1} if method == "nuts" else setup   # one core per worker: its chains in turn
+        rows = run_many([Task(f"sim{s['sim']:05d}", _sbc_sim, dict(setup=remote, **s)) for s in sims],
+                        scheduler=scheduler, n_workers=workers, progress=progress)
+        failed = rows[rows["status"] != "ok"]
+        if len(failed):
+            raise RuntimeError(f"{len(failed)} of {n_sims} SBC fit(s) failed, e.g. {failed['key'].iloc[0]}: "
+                               f"{failed['error'].iloc[0]}")
+    else:
+        parts = []
+        for s in sims:
+            parts.append(_sbc_sim(setup, **s))
             if progress:
-                print(f"{method} {i + 1}/{n_sims}: " + ", ".join(f"{k} {v:.3g}" for k, v in fits[-1].items() if k != "sim"))
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
+                info = {k[4:]: v for k, v in parts[-1].iloc[0].items() if k.startswith("fit_")}
+                print(f"{method} {s['sim'] + 1}/{n_sims}: " + ", ".join(f"{k} {v:.3g}" for k, v in info.items()))
+        rows = pd.concat(parts, ignore_index=True)
+    ranks, fits = _split(rows)
     settings = dict(seed=seed, parameterization=parameterization, priors=priors,
                     **(dict(draws=draws, tune=tune, chains=chains, target_accept=target_accept) if method == "nuts"
                        else dict(advi_kw or {})))
-    return SBCResult(method, design, n_ranks, pd.concat(ranks, ignore_index=True)[["sim", "quantity", "group", "rank"]],
-                     pd.DataFrame(fits), settings)
+    return SBCResult(method, design, n_ranks, ranks, fits, settings)
 
 # %% ../nbs/11_calibration.ipynb #cell-024
 def plot_sbc(results: SBCResult | dict[str, SBCResult], quantities: tuple[str, ...] = QUANTITIES,
