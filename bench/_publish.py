@@ -7,6 +7,10 @@ from dose_response.data import repo_root
 from dose_response.sweep import _replace_between
 
 
+DASK = {"workers": dict(type=int, default=None, help="run the designs on a local Dask cluster of this many workers"),
+        "scheduler": dict(default=None, help="... or on the running Dask scheduler at this address")}
+
+
 def arguments(doc: str, out_name: str, seed: int, what: str, **extra: dict) -> argparse.Namespace:
     """Parse --out, --seed, --only and --publish for a script that appends rows to runs/<out_name>; `extra` adds
     options (name -> add_argument keywords)."""

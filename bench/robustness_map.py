@@ -1,20 +1,21 @@
 """The convergence map of nbs/08_robustness: the default fit over every design of `map_designs()`.
 
     python bench/robustness_map.py [--out runs/robustness_map.csv] [--seed 0] [--only NAME,NAME] [--publish]
+                                   [--workers N | --scheduler ADDRESS]   (the designs on Dask: dose_response.many)
 
 Resumable: rows already in --out are kept and skipped. --publish copies a complete map (every design) to
 results/robustness_map.csv; a partial or trial run never touches results/.
 """
 import sys
 
-from _publish import arguments, publish
+from _publish import DASK, arguments, publish
 from dose_response.robustness import map_designs, readme_map, robustness_map
 
 
 def main() -> int:
-    a = arguments(__doc__, "robustness_map.csv", seed=0, what="design")
+    a = arguments(__doc__, "robustness_map.csv", seed=0, what="design", **DASK)
     designs = [d for d in map_designs() if not a.only or d.name in a.only.split(",")]
-    table = robustness_map(designs, a.out, seed=a.seed)
+    table = robustness_map(designs, a.out, seed=a.seed, workers=a.workers, scheduler=a.scheduler)
     print(f"converged with the defaults: {int(table.converged.sum())} of {len(table)} designs "
           f"({table.converged.mean():.1%}); table in {a.out}")
     if a.publish:

@@ -22,7 +22,8 @@ import pandas as pd
 from .data import append_rows, resumable_rows
 
 # %% auto #0
-__all__ = ['SCHEDULER_ENV', 'Task', 'default_cache_root', 'worker_env', 'local_cluster', 'dask_client', 'run_many']
+__all__ = ['SCHEDULER_ENV', 'Task', 'default_cache_root', 'worker_env', 'local_cluster', 'dask_client', 'run_many',
+           'append_rows_as_they_finish', 'readme_many_fits']
 
 # %% ../nbs/05a_many.ipynb #cell-005
 SCHEDULER_ENV = "DOSE_RESPONSE_SCHEDULER"   # the address of a running scheduler, when no scheduler= is given
@@ -129,6 +130,7 @@ def run_many(
     n_workers: int | None = None,     # local cluster: worker processes (default: one per core)
     client: Any = None,               # or a `distributed.Client` to use as it is
     progress: bool = True,            # a progress bar over tasks
+    on_result: Callable[[pd.DataFrame], None] | None = None,   # called with each task's rows as it finishes
 ) -> pd.DataFrame:
     "Run independent `tasks` on Dask; their rows (columns key, token, status, error, task_s, worker, ...) in task order."
     from distributed import as_completed
@@ -153,6 +155,8 @@ def run_many(
                 except Exception as e:     # the worker died more often than the scheduler allows, or the task
                     rows = pd.DataFrame([{"status": "failed", "error": f"{type(e).__name__}: {e}"}])   # did not unpickle
                 rows = rows.assign(key=task.key, token=task.token())
+                if on_result is not None:
+                    on_result(rows)
                 done = append_rows(done, rows, out) if out is not None else \
                     pd.concat([done, rows], ignore_index=True) if len(done) else rows
                 bar.update(1)
@@ -165,6 +169,23 @@ def run_many(
     done = done.iloc[np.argsort(done["key"].astype(str).map(order).to_numpy(), kind="stable")]
     return done[first + [c for c in done.columns if c not in first and c != "code"]].reset_index(drop=True)
 
+# %% ../nbs/05a_many.ipynb #new-c781f60c
+def append_rows_as_they_finish(tasks: Sequence[Task], out: str | Path, done: pd.DataFrame,
+                               line: Callable[[dict, int, int], str], **run_kw: Any) -> pd.DataFrame:
+    """Run `tasks` (each returns one row) with `run_many`, appending each finished row to the resumable CSV `out` (after
+    the rows `done`) and printing `line(row, i, n)`; a failure is printed, not kept, so the next run tries it again."""
+    state = {"done": done, "n": 0}
+    def keep(rows: pd.DataFrame) -> None:
+        state["n"] += 1
+        if rows["status"].iloc[0] != "ok":
+            print(f"[{state['n']}/{len(tasks)}] {rows['key'].iloc[0]} failed: {rows['error'].iloc[0]}", flush=True)
+            return
+        row = rows.drop(columns=["key", "token", "status", "error"]).iloc[0].to_dict()
+        print(line(row, state["n"], len(tasks)), flush=True)
+        state["done"] = append_rows(state["done"], pd.DataFrame([row]), out)
+    run_many(tasks, progress=False, on_result=keep, **run_kw)
+    return state["done"]
+
 # %% ../nbs/05a_many.ipynb #cell-012
 def _demo_task(x: int, seed: int, sleep: float = 0.0) -> dict[str, float]:
     "A task for examples and tests: a seeded number after `sleep` seconds; x=3 fails."
@@ -172,3 +193,19 @@ def _demo_task(x: int, seed: int, sleep: float = 0.0) -> dict[str, float]:
     if x == 3:
         raise ValueError("x=3 is refused")
     return {"value": float(np.random.default_rng(seed).normal()) + x}
+
+# %% ../nbs/05a_many.ipynb #cell-many-readme
+def readme_many_fits(path: str | Path) -> str:
+    "The README's sentence on many fits, from `bench/many_fits.json` (a line saying how to make it if missing)."
+    path = Path(path)
+    if not path.exists():
+        return "Not measured yet: `python bench/many_fits.py` measures it."
+    r = json.loads(path.read_text())
+    s, b, o, p = r["sbc"], r["by_plate"], r["overhead"], r["projection"]
+    return (f"Measured on a {r['cores']}-core {r['cpu']} (`{r['command']}`): SBC of {r['sims']} NUTS fits took "
+            f"{s['serial']['wall_s']:.0f} s in one process, {s['workers_1']['wall_s']:.0f} s on one Dask worker and "
+            f"{s['workers_2']['wall_s']:.0f} s on two ({s['speedup_2_vs_serial']:.2f}x); `fit --by plate` of {b['plates']} plates took "
+            f"{b['serial']['wall_s']:.0f} s one plate after another, {b['workers_1']['wall_s']:.0f} s on one worker and "
+            f"{b['workers_2']['wall_s']:.0f} s on two ({b['speedup_2_vs_serial']:.2f}x). A local cluster starts in "
+            f"{o['start_s']:.0f} s and costs {1e3 * o['per_task_s']:.0f} ms per task; {p['workers']} workers would take "
+            f"about {p['sbc_s']:.0f} s and {p['by_plate_s']:.0f} s.")

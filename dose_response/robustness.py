@@ -92,17 +92,25 @@ def run_design(d: Design, seed: int = 0, **fit_kw: Any) -> dict[str, Any]:
             **{f"coverage_{k}": v for k, v in cov.items()}, "reasons": " | ".join(diag.reasons)}
 
 # %% ../nbs/08_robustness.ipynb #cell-011
-def robustness_map(designs: Sequence[Design], out: str | Path, seed: int = 0, **fit_kw: Any) -> pd.DataFrame:
-    "Run every design not already in the CSV `out` (from this code), appending each row as it finishes."
+def _map_line(row: dict, i: int, n: int) -> str:
+    return (f"[{i}/{n}] {row['name']}: {'converged' if row['converged'] else 'NOT converged'} ({row['divergences']} div, "
+            f"R-hat {row['max_rhat']:.3f}, ESS {row['min_ess_bulk']:.0f}, {row['wall_s']:.0f} s)")
+
+def robustness_map(designs: Sequence[Design], out: str | Path, seed: int = 0, workers: int | None = None,
+                   scheduler: str | None = None, **fit_kw: Any) -> pd.DataFrame:
+    """Run every design not already in the CSV `out` (from this code), appending each row as it finishes; with
+    `workers` or `scheduler`, the designs run as independent tasks on Dask (`run_many`)."""
     done = resumable_rows(out)
-    for i, d in enumerate(designs):
-        if len(done) and ((done["name"] == d.name) & (done["seed"] == seed)).any():
-            continue
-        row = run_design(d, seed, **fit_kw)
-        print(f"[{i + 1}/{len(designs)}] {d.name}: {'converged' if row['converged'] else 'NOT converged'} "
-              f"({row['divergences']} div, R-hat {row['max_rhat']:.3f}, ESS {row['min_ess_bulk']:.0f}, "
-              f"{row['wall_s']:.0f} s)", flush=True)
-        done = append_rows(done, pd.DataFrame([row]), out)
+    todo = [d for d in designs if not (len(done) and ((done["name"] == d.name) & (done["seed"] == seed)).any())]
+    if workers is not None or scheduler is not None:
+        from dose_response.many import Task, append_rows_as_they_finish
+        done = append_rows_as_they_finish([Task(d.name, run_design, dict(d=d, seed=seed, **fit_kw)) for d in todo], out,
+                                          done, _map_line, scheduler=scheduler, n_workers=workers)
+    else:
+        for i, d in enumerate(todo):
+            row = run_design(d, seed, **fit_kw)
+            print(_map_line(row, i + 1, len(todo)), flush=True)
+            done = append_rows(done, pd.DataFrame([row]), out)
     names = [d.name for d in designs]
     return done[done["name"].isin(names) & (done["seed"] == seed)].reset_index(drop=True)
 

@@ -183,19 +183,29 @@ def screen_designs(n: int = N_SCREENS, seed: int = 2026) -> list[tuple[str, Scre
     sizes = np.round(np.geomspace(*SCREEN_SIZES, n)).astype(int)
     return [(f"screen{i:02d}", random_screen_design(int(size), seed + i), seed + i) for i, size in enumerate(sizes)]
 
+def _screen_line(row: dict, i: int, n: int) -> str:
+    return (f"[{i}/{n}] {row['name']} ({row['n_curves']} curves, {row['n_obs']} wells): "
+            f"{'converged' if row['converged'] else 'NOT converged'} after {row['attempts']} attempt(s), "
+            f"{row['wall_s']:.0f} s, coverage {row['coverage']:.2f}")
+
 def screen_benchmark(out: str | Path, designs: Sequence[tuple[str, ScreenDesign, int]] | None = None,
-                     **fit_kw: Any) -> pd.DataFrame:
-    "Run every screen of `designs` not already in the CSV `out` (from this code), appending each row as it finishes."
+                     workers: int | None = None, scheduler: str | None = None, **fit_kw: Any) -> pd.DataFrame:
+    """Run every screen of `designs` not already in the CSV `out` (from this code), appending each row as it finishes;
+    with `workers` or `scheduler` the screens run as tasks on Dask (`run_many`): faster, but fits that share cores
+    take longer, so the published times come from a run without."""
     designs = screen_designs() if designs is None else designs
     done = resumable_rows(out)
-    for i, (name, d, seed) in enumerate(designs):
-        if len(done) and (done["name"] == name).any():
-            continue
-        row = run_screen(name, d, seed, **fit_kw)
-        print(f"[{i + 1}/{len(designs)}] {name} ({d.n_curves} curves, {row['n_obs']} wells): "
-              f"{'converged' if row['converged'] else 'NOT converged'} after {row['attempts']} attempt(s), "
-              f"{row['wall_s']:.0f} s, coverage {row['coverage']:.2f}", flush=True)
-        done = append_rows(done, pd.DataFrame([row]), out)
+    todo = [(name, d, seed) for name, d, seed in designs if not (len(done) and (done["name"] == name).any())]
+    if workers is not None or scheduler is not None:
+        from dose_response.many import Task, append_rows_as_they_finish
+        done = append_rows_as_they_finish([Task(name, run_screen, dict(name=name, d=d, seed=seed, **fit_kw))
+                                           for name, d, seed in todo], out, done, _screen_line,
+                                          scheduler=scheduler, n_workers=workers)
+    else:
+        for i, (name, d, seed) in enumerate(todo):
+            row = run_screen(name, d, seed, **fit_kw)
+            print(_screen_line(row, i + 1, len(todo)), flush=True)
+            done = append_rows(done, pd.DataFrame([row]), out)
     return done[done["name"].isin([n for n, _, _ in designs])].reset_index(drop=True)
 
 # %% ../nbs/08a_screens.ipynb #cell-018

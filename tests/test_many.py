@@ -163,3 +163,17 @@ def test_fit_by_plate_through_the_cluster(cluster, tmp_path):
     assert all(f"plate = {p}" in report for p in df["plate"].unique())
     for folder in (out / "blocks").iterdir():
         assert (folder / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_the_map_runs_on_the_cluster_and_resumes(cluster, tmp_path):
+    "Two designs of the convergence map as tasks: one row each in the map's own CSV; a rerun fits nothing."
+    from dose_response.robustness import REDUCED, map_designs, robustness_map
+    designs = [d for d in map_designs() if d.name in REDUCED[:2]]
+    out = tmp_path / "map.csv"
+    table = robustness_map(designs, out, scheduler=cluster.address)
+    assert sorted(table["name"]) == sorted(d.name for d in designs) and table["converged"].all()
+    assert table["worker"].notna().all()                                     # each row says where it ran
+    t0 = time.perf_counter()
+    again = robustness_map(designs, out, scheduler=cluster.address)
+    assert time.perf_counter() - t0 < 5 and len(again) == len(designs)       # read back, not fitted again

@@ -19,12 +19,14 @@ def test_readme_names_the_two_commands_and_the_figure():
     assert (ROOT / "results" / "scaling.png").exists()
 
 
-def test_readme_quotes_the_published_real_data_robustness_and_screen_tables():
+def test_readme_quotes_the_published_real_data_robustness_screen_and_many_fit_figures():
     from dose_response.real_data import readme_real_data
     from dose_response.robustness import readme_map
     from dose_response.screens import readme_screens
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    from dose_response.many import readme_many_fits
     for tag, body in {"real-data-table": readme_real_data(ROOT / "results"),
+                      "many-fits": readme_many_fits(ROOT / "bench" / "many_fits.json"),
                       "robustness-map": readme_map(ROOT / "results"),
                       "screens": readme_screens(ROOT / "results")}.items():
         section = readme.split(f"<!-- {tag}:start -->", 1)[1].split(f"<!-- {tag}:end -->", 1)[0]
