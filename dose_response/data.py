@@ -18,9 +18,9 @@ from scipy.special import expit
 log = logging.getLogger("dose_response")
 
 # %% auto #0
-__all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate',
-           'check_design', 'peaked_groups', 'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced', 'simulate',
-           'sample_groups', 'plot_curves', 'repo_root', 'code_fingerprint', 'resumable_rows', 'append_rows',
+__all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'ROWS_ATTR', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate',
+           'source_rows', 'check_design', 'peaked_groups', 'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced',
+           'simulate', 'sample_groups', 'plot_curves', 'repo_root', 'code_fingerprint', 'resumable_rows', 'append_rows',
            'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
@@ -111,6 +111,8 @@ def validate(
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0:
         raise ValueError("empty input: the data frame has no rows")
+    source = source_rows(df)                          # what a user calls each row: file line, Excel row, index label
+    df = df.assign(**{_POS: np.arange(len(df))})      # ... followed through dropped and copied rows
     if group is None:
         if controls is not None:
             raise ValueError("controls= names a group level, so it needs a group column (group=None is one curve)")
@@ -138,7 +140,7 @@ def validate(
                          f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}; if the doses are logarithms, convert "
                          "them (10 ** dose) or give their base: log_doses=10 (--log-doses 10)")
     shares = df[SHARE] if SHARE in df.columns else None      # a frame `validate` made already keeps its weights
-    df = pd.DataFrame({"group": df[group], "concentration": conc, "response": resp}, index=df.index)
+    df = pd.DataFrame({"group": df[group], "concentration": conc, "response": resp, _POS: df[_POS]}, index=df.index)
     if shares is not None:
         df[SHARE] = shares.astype(float)
     if controls is not None:
@@ -150,17 +152,33 @@ def validate(
         hint = "" if controls is not None else " (if they are shared controls, pass controls=<their label>)"
         raise ValueError(f"column {concentration!r}: group(s) {thin.index[:10].tolist()} have fewer than 2 distinct "
                          f"non-zero concentrations ({thin.values[:10].tolist()}); a curve cannot be fitted to them{hint}")
-    return df.reset_index(drop=True)
+    out = df.reset_index(drop=True)
+    pos = out.pop(_POS).to_numpy()
+    if source is not None:
+        out.attrs[ROWS_ATTR] = source[pos].astype(np.int64).tobytes()   # bytes: cheap to copy, compare and keep
+    return out
+
+ROWS_ATTR = "source_rows"   # `validate`'s output attrs: the input row number of each row (bytes of int64)
+_POS = "__position__"
+
+def source_rows(df: pd.DataFrame) -> np.ndarray | None:
+    """The row numbers a user knows `df`'s rows by: those `validate` recorded, else an integer index (the file's lines
+    when `read_table` read it); None when the index is not made of integers."""
+    b = df.attrs.get(ROWS_ATTR)
+    if isinstance(b, bytes) and len(b) == 8 * len(df):
+        return np.frombuffer(b, dtype=np.int64)
+    return df.index.to_numpy(np.int64) if pd.api.types.is_integer_dtype(df.index) else None
 
 
 # %% ../nbs/00_data.ipynb #new-34a66474
 def check_design(df: pd.DataFrame) -> list[str]:
     "Warnings about a valid tidy frame (from `validate`) whose design will not fit the way it is probably meant."
     out = []
-    dup = df.duplicated()
+    dup = df[["group", "concentration", "response"]].duplicated()
     if dup.any():
+        rows = source_rows(df)
         out.append(f"{int(dup.sum())} row(s) repeat another row exactly (group, concentration and response), at rows "
-                   f"{_rows(df.index[dup])}: they are taken as replicates (rounded readings often repeat); if they are "
+                   f"{_rows(pd.Index(rows if rows is not None else df.index)[dup.to_numpy()])}: they are taken as replicates (rounded readings often repeat); if they are "
                    "copies from a merge, drop them first (df.drop_duplicates())")
     spread = df.groupby("group", sort=False)["response"].agg(lambda r: r.max() - r.min())
     still = spread.index[spread <= 0]

@@ -173,3 +173,20 @@ def test_a_missing_column_is_named_with_the_flags_that_fix_it(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "missing column(s) ['conc']" in err and "--concentration" in err and "group=" not in err
     assert "--concentration" in (tmp_path / "out" / "error.txt").read_text()
+
+
+def test_repeated_rows_are_named_by_their_line_in_the_file_and_warned_about_once(tmp_path, caplog):
+    "Line 1 is the header: the copy of line 3 at line 5 is named 5 (not data row 3), by the model the CLI builds too."
+    import dose_response as dr
+    data = rows(["A", "B"])
+    data.insert(3, data[1])                       # A's second dose again, as the file's 5th line
+    f = write(tmp_path / "dup.csv", csv_text(data))
+    df = load_screen(f, "compound", "dose", "viability")
+    assert "at rows [5]" in check_design(df)[0]
+    with caplog.at_level("WARNING", logger="dose_response"):
+        dr.build_model(df)
+    assert caplog.text.count("repeat another row exactly") == 1 and "at rows [5]" in caplog.text
+    # with shared controls (copied into every group) and dropped rows, the lines still follow the rows
+    text = csv_text(data) + "DMSO,0,100\nDMSO,0,100\nA,,3\n"      # lines 13-15; line 15 has no dose
+    df = load_screen(write(tmp_path / "ctrl.csv", text), "compound", "dose", "viability", controls="DMSO", dropna=True)
+    assert "at rows [5, 14, 14]" in check_design(df)[0]                # line 14's copies in A and in B
