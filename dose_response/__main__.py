@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -75,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--bad-wells", default="auto", choices=["auto", "flag", "keep"], help="wells far from their dose "
                    "neighbours and replicates: auto/flag leave them out of a Normal fit and mark them (default: auto)")
     f.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (default: 1000)")
+    f.add_argument("--tune", type=int, default=None, help="NUTS warm-up draws per chain (default: fit_nuts's, 1000, "
+                   "or 300 under block preconditioning)")
     f.add_argument("--target-accept", type=float, default=None, help="NUTS target acceptance rate (default: the "
                    "model's, 0.8 or 0.85)")
     f.add_argument("--by", default=None, metavar="COLUMN", help="fit one model per value of COLUMN (a plate, a screen, "
@@ -150,12 +153,21 @@ def cli_message(text: str) -> str:
     text = re.sub(r"[\w.]+=[^\s()]+ \((--[^)]+)\)", r"\1", text)    # "log_doses=10 (--log-doses 10)" -> the flag
     for api, cli in CLI_WORDS.items():
         text = text.replace(api, cli)
+    for api, flag in (("draws", "--draws"), ("tune", "--tune"), ("target_accept", "--target-accept")):
+        text = re.sub(rf"\b{api}=([\d.]+)", rf"{flag} \1", text)    # the sampler advice diagnose gives
     return text
+
+class _CliWords(logging.Filter):
+    "Rewrite the package's log messages (design warnings, what was picked) in the words of the command line."
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = cli_message(record.getMessage()), ()
+        return True
 
 def _check_args(args: argparse.Namespace) -> None:
     "Refuse argument values that cannot work, before anything is read or fitted."
-    for name, value, least in (("--seed", args.seed, 0), ("--skip-rows", args.skip_rows, 0), ("--draws", args.draws, 1)):
-        if value < least:
+    for name, value, least in (("--seed", args.seed, 0), ("--skip-rows", args.skip_rows, 0), ("--draws", args.draws, 1),
+                               ("--tune", args.tune, 1)):
+        if value is not None and value < least:
             raise BadInput(f"{name} must be at least {least}, got {value}")
     if args.log_doses is not None and not args.log_doses > 1:
         raise BadInput(f"--log-doses is the base of the logarithm (e.g. 10), got {args.log_doses:g}")
@@ -188,6 +200,8 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
     import traceback
     from pathlib import Path
     out = Path(args.out)
+    words = _CliWords()
+    logging.getLogger("dose_response").addFilter(words)
     try:
         _check_args(args)
         prepare_out(out)
@@ -204,6 +218,8 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
         print(f"dose-response fit: failed unexpectedly ({type(e).__name__}: {str(e)[:200]})"
               + (f"; the details are in {where}" if where else ""), file=sys.stderr)
         return 1
+    finally:
+        logging.getLogger("dose_response").removeFilter(words)
 
 def _read_options(args: argparse.Namespace) -> dict:
     "The reading options of `load_screen`, from the command's flags."
@@ -229,8 +245,8 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
     from dose_response.sweep import template_path
     echo(f"[fit] {df.group.nunique()} group(s), {len(df)} observations; fitting with {args.method} "
          f"(seed {args.seed}) at {time.strftime('%H:%M:%S')}")
-    options = {"draws": args.draws, **({"target_accept": args.target_accept} if args.target_accept else {})} \
-        if args.method == "nuts" else {}
+    options = {"draws": args.draws, **({"target_accept": args.target_accept} if args.target_accept else {}),
+               **({"tune": args.tune} if args.tune else {})} if args.method == "nuts" else {}
     if args.bad_wells != "auto":
         options["bad_wells"] = args.bad_wells
     idata = fit(df, method=args.method, seed=args.seed, progressbar=True, **options)
@@ -251,7 +267,7 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
     (out / "report.html").write_text(html, encoding="utf-8")
     verdict = json.loads((out / "diagnostics.json").read_text())
     echo(f"[fit] wrote ic50.csv, fit.nc, diagnostics.json, analysis.ipynb and report.html to {out}")
-    echo(f"[fit] {'converged' if verdict['converged'] else 'NOT converged: ' + '; '.join(verdict['reasons'])}")
+    echo(f"[fit] {'converged' if verdict['converged'] else 'NOT converged: ' + cli_message('; '.join(verdict['reasons']))}")
     return 0 if verdict["converged"] else 3
 
 # %% ../nbs/07_cli.ipynb #new-6c0b5d6f
@@ -260,6 +276,7 @@ def _block_argv(args: argparse.Namespace, data: Path, out: Path) -> list[str]:
     argv = ["fit", str(data), "--concentration", args.concentration, "--response", args.response, "--out", str(out),
             "--method", args.method, "--seed", str(args.seed), "--bad-wells", args.bad_wells, "--draws", str(args.draws)]
     for flag, value in (("--group", args.group[0] if args.group else None), ("--controls", args.controls),
+                        ("--tune", args.tune),
                         ("--log-doses", args.log_doses), ("--target-accept", args.target_accept)):
         if value is not None:
             argv += [flag, str(value)]

@@ -54,11 +54,14 @@ def test_fit_a_drc_screen_with_shared_controls(tmp_path):
 def test_fit_a_screen_with_ragged_doses_and_both_directions(tmp_path):
     df, truth = simulate_design(Design("mine", n_groups=4, doses=6, replicates=2, ragged=True, mixed=True), seed=3)
     raw = df.rename(columns={"group": "compound", "concentration": "dose_uM", "response": "signal"})
+    raw = pd.concat([raw, raw.iloc[[3]]], ignore_index=True)      # a repeated row: warned about in the CLI's words
     raw.to_parquet(tmp_path / "screen.parquet")
     out = tmp_path / "out"
     r = fit_cli(tmp_path / "screen.parquet", "--group", "compound", "--concentration", "dose_uM", "--response", "signal",
                 "--out", out)
     check_outputs(out, set(truth.index), r.returncode, r)
+    assert "repeat another row exactly" in r.stderr and "(remove the repeated rows from the file)" in r.stderr
+    assert "df.drop_duplicates" not in r.stderr and "draws=" not in r.stdout + r.stderr     # flags, not API words
     if r.returncode == 0:                 # rising groups end above where they start, falling ones below
         table = pd.read_csv(out / "ic50.csv", index_col="group")
         rising = truth.loc[table.index, "rising"].to_numpy()
