@@ -14,7 +14,6 @@ Measures, each printed and written to the JSON file as it finishes (a rerun skip
 """
 import argparse
 import json
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -22,14 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dose_response.bench import machine
 from dose_response.data import repo_root
-
-
-def cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def sbc_runs(n: int) -> dict:
@@ -119,7 +112,7 @@ def main() -> int:
     result = json.loads(out.read_text()) if out.exists() else {}
     if result.get("sims") != a.sims or result.get("plates") != a.plates:
         result = {}
-    result.update(cpu=cpu(), cores=len(__import__("os").sched_getaffinity(0)), sims=a.sims, plates=a.plates,
+    result.update(cpu=machine()["cpu"], cores=machine()["cores"], sims=a.sims, plates=a.plates,
                   command=f"python bench/many_fits.py --sims {a.sims} --plates {a.plates}")
     save = lambda: out.write_text(json.dumps(result, indent=1))
     if "overhead" not in result:

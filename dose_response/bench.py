@@ -29,7 +29,7 @@ from .model import build_model
 
 # %% auto #0
 __all__ = ['VI_OPTIONS', 'TARGETS', 'VI_LABELS', 'peak_memory', 'grad_ms', 'machine', 'bench', 'check_targets', 'bench_command',
-           'projected_nuts_s', 'time_vs_size', 'plot_time_vs_size']
+           'projected_nuts_s', 'time_vs_size', 'plot_time_vs_size', 'readme_test_times']
 
 # %% ../nbs/13_performance.ipynb #cell-005
 @contextmanager
@@ -246,3 +246,16 @@ def plot_time_vs_size(table: pd.DataFrame) -> plt.Figure:
     ax.annotate("NUTS target at full: 60 s", (table.n_obs.min(), 60), va="bottom", fontsize=8, color="grey")
     ax.legend(fontsize=8)
     return fig
+
+# %% ../nbs/13_performance.ipynb #cell-tt-export
+def readme_test_times(path: str | Path) -> str:
+    "The README's sentence on how long the test tiers take, from `bench/test_times.json` (how to make it if missing)."
+    path = Path(path)
+    if not path.exists():
+        return "Not measured yet: `python bench/test_times.py` times both tiers from a clean clone."
+    r = json.loads(path.read_text())
+    m = lambda s: f"{int(s // 60)} min {int(s % 60)} s"
+    state = lambda ok: "" if ok else " (**failed**)"
+    return (f"Measured from a clean clone of commit {r['commit']} on a {r['cores']}-core {r['cpu']}, setup included "
+            f"(`{r['command']}`): `make test` {m(r['make_test_s'])}{state(r['make_test_ok'])}, its slow tier "
+            f"{m(r['slow_s'])}{state(r['slow_ok'])}, so `make test-all` about {m(r['make_test_s'] + r['slow_s'])}.")

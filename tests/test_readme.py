@@ -24,9 +24,11 @@ def test_readme_quotes_the_published_real_data_robustness_screen_and_many_fit_fi
     from dose_response.robustness import readme_map
     from dose_response.screens import readme_screens
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    from dose_response.bench import readme_test_times
     from dose_response.many import readme_many_fits
     for tag, body in {"real-data-table": readme_real_data(ROOT / "results"),
                       "many-fits": readme_many_fits(ROOT / "bench" / "many_fits.json"),
+                      "test-times": readme_test_times(ROOT / "bench" / "test_times.json"),
                       "robustness-map": readme_map(ROOT / "results"),
                       "screens": readme_screens(ROOT / "results")}.items():
         section = readme.split(f"<!-- {tag}:start -->", 1)[1].split(f"<!-- {tag}:end -->", 1)[0]
