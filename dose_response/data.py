@@ -20,8 +20,7 @@ log = logging.getLogger("dose_response")
 # %% auto #0
 __all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'ROWS_ATTR', 'LN10', 'TRUTH_DEFAULTS', 'DATA_DIR', 'DATASETS', 'show_log', 'validate',
            'source_rows', 'check_design', 'peaked_groups', 'tested_range', 'safe_log10', 'four_pl_np', 'log_spaced',
-           'simulate', 'sample_groups', 'plot_curves', 'repo_root', 'code_fingerprint', 'resumable_rows', 'append_rows',
-           'load_dataset']
+           'simulate', 'sample_groups', 'plot_curves', 'repo_root', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -256,10 +255,7 @@ def _controls_disagree(df: pd.DataFrame, k: float = 3.0) -> pd.DataFrame:
     """Groups whose zero-dose controls and lowest dose disagree with the curve's direction by more than `k` noise SDs:
     the median response of the controls, the lowest dose and the highest dose (columns control, low, high)."""
     cells = df.groupby(["group", "concentration"], sort=True)["response"].median()
-    med = df.groupby(["group", "concentration"], sort=False)["response"].transform("median")
-    dev = (df["response"] - med).abs()
-    lo, hi = np.quantile(cells.to_numpy(), [0.05, 0.95])
-    noise = 1.4826 * float(np.median(dev[dev > 0])) if (dev > 0).sum() >= 5 else 0.05 * (hi - lo)
+    noise = _noise_sd(df)
     by = cells.reset_index().groupby("group", sort=False)
     t = pd.DataFrame({"first": by["concentration"].nth(0).to_numpy(), "control": by["response"].nth(0).to_numpy(),
                       "low": by["response"].nth(1).to_numpy(), "high": by["response"].nth(-1).to_numpy(),
@@ -382,34 +378,6 @@ def plot_curves(
 def repo_root() -> Path:
     "The repository that holds this (editable-installed) package: data/, nbs/ and runs/ live there."
     return Path(importlib.util.find_spec("dose_response").origin).resolve().parent.parent
-
-def code_fingerprint() -> str:
-    "A hash of this package's source (numba flags included): results record it, since the version stays put."
-    import hashlib
-    h = hashlib.sha256()
-    for f in sorted(Path(importlib.util.find_spec("dose_response").origin).parent.glob("*.py")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:12]
-
-def resumable_rows(out: str | Path) -> pd.DataFrame:
-    "The rows a resumable benchmark already wrote to the CSV `out` with this code; rows from other code are dropped."
-    out = Path(out)
-    if not out.exists():
-        return pd.DataFrame()
-    done = pd.read_csv(out)
-    same = done["code"] == code_fingerprint() if "code" in done else pd.Series(False, index=done.index)
-    if (~same).any():
-        print(f"{int((~same).sum())} row(s) of {out} were made by other code: they run again")
-    return done[same].reset_index(drop=True)
-
-def append_rows(done: pd.DataFrame, rows: pd.DataFrame, out: str | Path) -> pd.DataFrame:
-    "`done` with `rows` appended (stamped with `code_fingerprint()`), written to `out` through a temporary file."
-    rows = rows.assign(code=code_fingerprint())
-    done = pd.concat([done, rows], ignore_index=True) if len(done) else rows
-    tmp = Path(out).with_suffix(".tmp")
-    done.to_csv(tmp, index=False)
-    tmp.replace(out)             # a run that stops part-way keeps every finished row
-    return done
 
 def _data_dir() -> Path:
     """Where the data sets are: in an installed package, `dose_response/datasets` (the wheel carries `data/` there);

@@ -19,7 +19,8 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from .data import code_fingerprint, tested_range
+from .data import tested_range
+from .many import code_fingerprint
 from .model import build_model
 
 # %% auto #0

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -19,11 +20,39 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from .data import append_rows, resumable_rows
-
 # %% auto #0
-__all__ = ['SCHEDULER_ENV', 'Task', 'default_cache_root', 'worker_env', 'local_cluster', 'dask_client', 'run_many',
-           'append_rows_as_they_finish', 'readme_many_fits']
+__all__ = ['SCHEDULER_ENV', 'code_fingerprint', 'resumable_rows', 'append_rows', 'Task', 'default_cache_root', 'worker_env',
+           'local_cluster', 'dask_client', 'run_many', 'append_rows_as_they_finish', 'readme_many_fits']
+
+# %% ../nbs/05a_many.ipynb #cell-rows
+def code_fingerprint() -> str:
+    "A hash of this package's source (numba flags included): results record it, since the version stays put."
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted(Path(importlib.util.find_spec("dose_response").origin).parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
+
+def resumable_rows(out: str | Path) -> pd.DataFrame:
+    "The rows a resumable benchmark already wrote to the CSV `out` with this code; rows from other code are dropped."
+    out = Path(out)
+    if not out.exists():
+        return pd.DataFrame()
+    done = pd.read_csv(out)
+    same = done["code"] == code_fingerprint() if "code" in done else pd.Series(False, index=done.index)
+    if (~same).any():
+        print(f"{int((~same).sum())} row(s) of {out} were made by other code: they run again")
+    return done[same].reset_index(drop=True)
+
+def append_rows(done: pd.DataFrame, rows: pd.DataFrame, out: str | Path) -> pd.DataFrame:
+    "`done` with `rows` appended (stamped with `code_fingerprint()`), written to `out` through a temporary file."
+    rows = rows.assign(code=code_fingerprint())
+    done = pd.concat([done, rows], ignore_index=True) if len(done) else rows
+    tmp = Path(out).with_suffix(".tmp")
+    done.to_csv(tmp, index=False)
+    tmp.replace(out)             # a run that stops part-way keeps every finished row
+    return done
+
 
 # %% ../nbs/05a_many.ipynb #cell-005
 SCHEDULER_ENV = "DOSE_RESPONSE_SCHEDULER"   # the address of a running scheduler, when no scheduler= is given
@@ -70,7 +99,8 @@ def local_cluster(n_workers: int | None = None, cache_root: str | Path | None = 
     if n < 1:
         raise ValueError(f"n_workers must be at least 1, got {n}")
     root = Path(cache_root) if cache_root else default_cache_root()
-    workers = {f"w{i}": {"cls": Nanny, "options": {"nthreads": 1, "env": worker_env(root, f"w{i}")}} for i in range(n)}
+    workers = {f"w{i}": {"cls": Nanny, "options": {"nthreads": 1, "env": worker_env(root, f"w{i}"),
+                                                   "silence_logs": logging.ERROR}} for i in range(n)}
     return SpecCluster(scheduler={"cls": Scheduler, "options": {"dashboard_address": None}}, workers=workers,
                        silence_logs=logging.ERROR)
 
@@ -86,14 +116,18 @@ def dask_client(scheduler: str | None = None, n_workers: int | None = None) -> I
         with Client(address, timeout="30s") as client:
             yield client
         return
-    quiet = logging.getLogger("distributed")     # the in-process nanny and scheduler log every start and stop
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
+    import distributed  # noqa: F401  (its loggers exist once it is imported)
+    quiet = [logging.getLogger(name) for name in ["distributed", *logging.root.manager.loggerDict]
+             if name.split(".")[0] == "distributed"]   # the in-process nanny and scheduler log every start and stop
+    levels = [lg.level for lg in quiet]
+    for lg in quiet:
+        lg.setLevel(logging.ERROR)
     try:
         with local_cluster(n_workers) as cluster, Client(cluster) as client:
             yield client
     finally:
-        quiet.setLevel(level)
+        for lg, level in zip(quiet, levels):
+            lg.setLevel(level)
 
 # %% ../nbs/05a_many.ipynb #cell-008
 def _run(func: Callable[..., Any], kwargs: dict) -> pd.DataFrame:

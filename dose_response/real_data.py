@@ -12,7 +12,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .data import append_rows, load_dataset, peaked_groups, resumable_rows, validate
+from .data import load_dataset, peaked_groups, validate
+from .many import append_rows, resumable_rows
 from .diagnostics import diagnose, fit_ls, summarize_groups
 from .inference import fit_info, fit_nuts
 

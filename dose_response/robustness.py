@@ -15,7 +15,8 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from .data import append_rows, four_pl_np, resumable_rows
+from .data import four_pl_np
+from .many import append_rows, resumable_rows
 from .compare import coverage
 from .diagnostics import diagnose
 from .inference import fit_info, fit_nuts

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from .data import LN10, append_rows, resumable_rows, validate
+from .data import LN10, validate
+from .many import append_rows, resumable_rows
 from .diagnostics import diagnose, summarize_groups
 from .inference import fit_info, fit_nuts
 

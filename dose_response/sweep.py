@@ -18,7 +18,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .data import code_fingerprint, repo_root
+from .data import repo_root
+from .many import code_fingerprint
 
 # %% auto #0
 __all__ = ['SIZES', 'RUN_TEMPLATE', 'REPORT_TEMPLATE', 'PUBLISHED', 'Size', 'parse_sizes', 'write_json', 'read_json',

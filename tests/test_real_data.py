@@ -34,7 +34,7 @@ def test_published_table_covers_every_data_set_and_meets_the_targets():
 
 def test_a_table_of_one_backend_is_not_resumed_with_another(tmp_path):
     "Rows fitted by nutpie must not pass for numpyro's (the table would mix samplers): refused before any fit."
-    from dose_response.data import code_fingerprint
+    from dose_response.many import code_fingerprint
     from dose_response.real_data import real_data_table
     out = tmp_path / "real_data.csv"
     pd.DataFrame({"data": ["ryegrass"], "group": ["1"], "code": [code_fingerprint()]}).to_csv(out, index=False)
