@@ -197,9 +197,11 @@ def run_many(
                 bar.set_postfix_str(f"{task.key}: {rows['status'].iloc[0]}")
                 future.release()
             bar.close()
+    first = ["key", "token", "status", "error", "task_s", "worker"]
+    if not len(done):                      # no tasks, or none finished
+        return pd.DataFrame(columns=first)
     order = {k: i for i, k in enumerate(keys)}
     done = done[done["key"].astype(str).isin(order)]
-    first = ["key", "token", "status", "error", "task_s", "worker"]
     done = done.iloc[np.argsort(done["key"].astype(str).map(order).to_numpy(), kind="stable")]
     return done[first + [c for c in done.columns if c not in first and c != "code"]].reset_index(drop=True)
 
