@@ -21,38 +21,8 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['SCHEDULER_ENV', 'code_fingerprint', 'resumable_rows', 'append_rows', 'Task', 'default_cache_root', 'worker_env',
-           'local_cluster', 'dask_client', 'run_many', 'append_rows_as_they_finish', 'readme_many_fits']
-
-# %% ../nbs/05a_many.ipynb #cell-rows
-def code_fingerprint() -> str:
-    "A hash of this package's source (numba flags included): results record it, since the version stays put."
-    import hashlib
-    h = hashlib.sha256()
-    for f in sorted(Path(importlib.util.find_spec("dose_response").origin).parent.glob("*.py")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:12]
-
-def resumable_rows(out: str | Path) -> pd.DataFrame:
-    "The rows a resumable benchmark already wrote to the CSV `out` with this code; rows from other code are dropped."
-    out = Path(out)
-    if not out.exists():
-        return pd.DataFrame()
-    done = pd.read_csv(out)
-    same = done["code"] == code_fingerprint() if "code" in done else pd.Series(False, index=done.index)
-    if (~same).any():
-        print(f"{int((~same).sum())} row(s) of {out} were made by other code: they run again")
-    return done[same].reset_index(drop=True)
-
-def append_rows(done: pd.DataFrame, rows: pd.DataFrame, out: str | Path) -> pd.DataFrame:
-    "`done` with `rows` appended (stamped with `code_fingerprint()`), written to `out` through a temporary file."
-    rows = rows.assign(code=code_fingerprint())
-    done = pd.concat([done, rows], ignore_index=True) if len(done) else rows
-    tmp = Path(out).with_suffix(".tmp")
-    done.to_csv(tmp, index=False)
-    tmp.replace(out)             # a run that stops part-way keeps every finished row
-    return done
-
+__all__ = ['SCHEDULER_ENV', 'Task', 'default_cache_root', 'worker_env', 'local_cluster', 'dask_client', 'run_many',
+           'code_fingerprint', 'resumable_rows', 'append_rows', 'append_rows_as_they_finish', 'readme_many_fits']
 
 # %% ../nbs/05a_many.ipynb #cell-005
 SCHEDULER_ENV = "DOSE_RESPONSE_SCHEDULER"   # the address of a running scheduler, when no scheduler= is given
@@ -204,6 +174,36 @@ def run_many(
     done = done[done["key"].astype(str).isin(order)]
     done = done.iloc[np.argsort(done["key"].astype(str).map(order).to_numpy(), kind="stable")]
     return done[first + [c for c in done.columns if c not in first and c != "code"]].reset_index(drop=True)
+
+# %% ../nbs/05a_many.ipynb #cell-rows
+def code_fingerprint() -> str:
+    "A hash of this package's source (numba flags included): results record it, since the version stays put."
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted(Path(importlib.util.find_spec("dose_response").origin).parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
+
+def resumable_rows(out: str | Path) -> pd.DataFrame:
+    "The rows a resumable benchmark already wrote to the CSV `out` with this code; rows from other code are dropped."
+    out = Path(out)
+    if not out.exists():
+        return pd.DataFrame()
+    done = pd.read_csv(out)
+    same = done["code"] == code_fingerprint() if "code" in done else pd.Series(False, index=done.index)
+    if (~same).any():
+        print(f"{int((~same).sum())} row(s) of {out} were made by other code: they run again")
+    return done[same].reset_index(drop=True)
+
+def append_rows(done: pd.DataFrame, rows: pd.DataFrame, out: str | Path) -> pd.DataFrame:
+    "`done` with `rows` appended (stamped with `code_fingerprint()`), written to `out` through a temporary file."
+    rows = rows.assign(code=code_fingerprint())
+    done = pd.concat([done, rows], ignore_index=True) if len(done) else rows
+    tmp = Path(out).with_suffix(".tmp")
+    done.to_csv(tmp, index=False)
+    tmp.replace(out)             # a run that stops part-way keeps every finished row
+    return done
+
 
 # %% ../nbs/05a_many.ipynb #new-c781f60c
 def append_rows_as_they_finish(tasks: Sequence[Task], out: str | Path, done: pd.DataFrame,
