@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
                    "or 300 under block preconditioning)")
     f.add_argument("--target-accept", type=float, default=None, help="NUTS target acceptance rate (default: the "
                    "model's, 0.8 or 0.85)")
+    f.add_argument("--config", default=None, metavar="FILE", help="a TOML file of the fit's settings that have no flag: "
+                   "priors, parameterization, likelihood, pooling, inactive, noise, chains; e.g. a line "
+                   "'parameterization = {einf = \"noncentered\"}' (the remedy a report names)")
     f.add_argument("--by", default=None, metavar="COLUMN", help="fit one model per value of COLUMN (a plate, a screen, "
                    "a cell line), the blocks in parallel on Dask; one combined ic50.csv and report.html")
     f.add_argument("--workers", type=int, default=None, help="--by: local Dask worker processes (default: one per core)")
@@ -153,6 +156,10 @@ def cli_message(text: str) -> str:
     text = re.sub(r"[\w.]+=[^\s()]+ \((--[^)]+)\)", r"\1", text)    # "log_doses=10 (--log-doses 10)" -> the flag
     for api, cli in CLI_WORDS.items():
         text = text.replace(api, cli)
+    # the model options diagnose suggests live in a --config file (`read_config`), written as TOML
+    text = re.sub(r"parameterization=\{'(\w+)': '(\w+)'\}", r'parameterization = {\1 = "\2"} in a --config file', text)
+    text = re.sub(r"priors=\{'(\w+)': \(([^)]*)\)\}", r'[priors] \1 = [\2] in a --config file', text)
+    text = re.sub(r"pooling='(\w+)'", r'pooling = "\1" in a --config file', text)
     for api, flag in (("draws", "--draws"), ("tune", "--tune"), ("target_accept", "--target-accept")):
         text = re.sub(rf"\b{api}=([\d.]+)", rf"{flag} \1", text)    # the sampler advice diagnose gives
     return text
@@ -180,6 +187,11 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.group and len(args.group) > 1:
         raise BadInput(f"--group was given {len(args.group)} times ({', '.join(args.group)}): the model fits one "
                        "population of curves, so give one column (join drug and cell line into one label column)")
+    try:
+        from dose_response.reading import read_config
+        args.config_options = read_config(args.config, args.method) if args.config else {}
+    except ValueError as e:
+        raise BadInput(str(e)) from None
 
 def prepare_out(out: Path) -> None:
     "Create `out`, check that it can be written, and remove the files an older run wrote there (nothing else)."
@@ -249,6 +261,7 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
                **({"tune": args.tune} if args.tune else {})} if args.method == "nuts" else {}
     if args.bad_wells != "auto":
         options["bad_wells"] = args.bad_wells
+    options.update(args.config_options)   # --config: priors, parameterization, ... (`read_config`)
     idata = fit(df, method=args.method, seed=args.seed, progressbar=True, **options)
     save(idata, out / "fit.nc")
     echo(f"[fit] saved {out / 'fit.nc'}; running the analysis notebook")
@@ -276,7 +289,7 @@ def _block_argv(args: argparse.Namespace, data: Path, out: Path) -> list[str]:
     argv = ["fit", str(data), "--concentration", args.concentration, "--response", args.response, "--out", str(out),
             "--method", args.method, "--seed", str(args.seed), "--bad-wells", args.bad_wells, "--draws", str(args.draws)]
     for flag, value in (("--group", args.group[0] if args.group else None), ("--controls", args.controls),
-                        ("--tune", args.tune),
+                        ("--tune", args.tune), ("--config", Path(args.config).resolve() if args.config else None),
                         ("--log-doses", args.log_doses), ("--target-accept", args.target_accept)):
         if value is not None:
             argv += [flag, str(value)]

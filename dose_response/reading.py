@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ import pandas as pd
 from .data import log, validate
 
 # %% auto #0
-__all__ = ['READERS', 'SEPARATORS', 'sniff_separator', 'sniff_decimal', 'excel_sheet', 'read_table', 'near_duplicate_labels',
-           'normalize_labels', 'load_screen']
+__all__ = ['READERS', 'SEPARATORS', 'CONFIG_KEYS', 'CONFIG_FLAGS', 'sniff_separator', 'sniff_decimal', 'excel_sheet',
+           'read_table', 'near_duplicate_labels', 'normalize_labels', 'load_screen', 'read_config']
 
 # %% ../nbs/00b_reading.ipynb #cell-005
 READERS = {".csv": "text", ".tsv": "text", ".tab": "text", ".txt": "text", ".parquet": "parquet", ".pq": "parquet",
@@ -198,3 +199,62 @@ def load_screen(path: str | Path, group: str | list | None, concentration: str, 
 def _looks_wide(columns: pd.Index) -> bool:
     "More than three columns named by numbers: one column per dose."
     return sum(bool(re.fullmatch(r"[-+]?\d*\.?\d+([eE][-+]?\d+)?", str(c).strip())) for c in columns) > 3
+
+# %% ../nbs/00b_reading.ipynb #cfg-6adcb10a
+CONFIG_KEYS = ("priors", "parameterization", "likelihood", "pooling", "inactive", "noise", "compress", "chains",
+               "mass_matrix")   # what a config file may set: the fit's settings without a flag of their own
+CONFIG_FLAGS = {"draws": "--draws", "tune": "--tune", "target_accept": "--target-accept", "bad_wells": "--bad-wells",
+                "seed": "--seed", "method": "--method", "controls": "--controls"}
+_NUTS_ONLY = {"chains", "mass_matrix"}
+_CHOICES = {"likelihood": ("normal", "student_t"), "pooling": ("auto", "partial", "none"),
+            "inactive": ("auto", True, False), "noise": ("shared", "group"), "compress": ("auto", True, False),
+            "mass_matrix": ("auto", "diagonal", "block")}
+
+def _config_prior(where: str, name: str, value: Any, default: Any) -> float | tuple:
+    "One `[priors]` entry, checked against the shape of its default: a number, or a list of as many numbers."
+    size = len(default) if isinstance(default, tuple) else 0
+    values = value if isinstance(value, list) else [value]
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if not numbers or isinstance(value, list) != bool(size) or (size and len(values) != size):
+        raise ValueError(f"{where}: prior {name} must be " + (f"a list of {size} numbers, e.g. {list(default)}" if size
+                         else f"a number, e.g. {default:g}") + f"; got {value!r}")
+    return tuple(float(v) for v in values) if size else float(value)
+
+def read_config(path: str | Path, method: str = "nuts") -> dict[str, Any]:
+    """`fit`'s keyword arguments from a TOML file: the settings without a flag of their own (`CONFIG_KEYS`), each
+    checked before any work; what cannot be used is a `ValueError` that says what can."""
+    from dose_response.choices import parameterization_forms
+    from dose_response.curve import Scales, _check_option, default_priors
+    where = f"config file {str(path)!r}"
+    try:
+        config = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ValueError(f"cannot read the {where}: {e.strerror or e}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"the {where} is not TOML: {e}") from None
+    for key in config:
+        if key in CONFIG_FLAGS:
+            raise ValueError(f"the {where} sets {key}, which has a flag of its own: give {CONFIG_FLAGS[key]} instead")
+        if key not in CONFIG_KEYS:
+            raise ValueError(f"the {where} has an unknown setting {key!r}; it can set {', '.join(CONFIG_KEYS)}")
+    if method != "nuts" and set(config) & _NUTS_ONLY:
+        raise ValueError(f"the {where} sets {', '.join(sorted(set(config) & _NUTS_ONLY))}, which only NUTS uses "
+                         f"(this fit is {method})")
+    known = default_priors(Scales(0.0, 1.0, 0.0, 1.0))
+    priors = config.get("priors", {})
+    if not isinstance(priors, dict):
+        raise ValueError(f"{where}: priors must be a table: a [priors] section with one line per prior")
+    for name in priors:
+        if name not in known:
+            raise ValueError(f"{where}: unknown prior {name!r}; the model's priors are {', '.join(sorted(known))}")
+        priors[name] = _config_prior(where, name, priors[name], known[name])
+    try:
+        parameterization_forms(config.get("parameterization", "auto"))
+        for key in set(config) & set(_CHOICES):
+            _check_option(key, config[key], _CHOICES[key])
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+    if "chains" in config and not (isinstance(config["chains"], int) and not isinstance(config["chains"], bool)
+                                   and config["chains"] >= 1):
+        raise ValueError(f"{where}: chains must be a whole number, at least 1; got {config['chains']!r}")
+    return config

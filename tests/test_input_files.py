@@ -190,3 +190,64 @@ def test_repeated_rows_are_named_by_their_line_in_the_file_and_warned_about_once
     text = csv_text(data) + "DMSO,0,100\nDMSO,0,100\nA,,3\n"      # lines 13-15; line 15 has no dose
     df = load_screen(write(tmp_path / "ctrl.csv", text), "compound", "dose", "viability", controls="DMSO", dropna=True)
     assert "at rows [5, 14, 14]" in check_design(df)[0]                # line 14's copies in A and in B
+
+
+# --- the fit's other settings: --config ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("toml, message", [
+    ("draws = 2000", "sets draws, which has a flag of its own: give --draws instead"),
+    ("priors = 3", "priors must be a table"),
+    ("[priors]\nic50_sd = 1.0", "unknown prior 'ic50_sd'"),
+    ("[priors]\nlog_hill_mu = 0.5", "prior log_hill_mu must be a list of 2 numbers"),
+    ('parameterization = {slope = "noncentered"}', "unknown parameter(s) ['slope']"),
+    ('likelihood = "cauchy"', "likelihood='cauchy' is not one of"),
+    ("chains = 0", "chains must be a whole number, at least 1"),
+    ("pooling = ", "is not TOML"),
+])
+def test_a_config_file_that_cannot_be_used_is_exit_2_before_reading_the_data(tmp_path, capsys, toml, message):
+    f = write(tmp_path / "ok.csv", csv_text(rows(["a", "b"])))
+    config = write(tmp_path / "fit.toml", toml)
+    code, err = cli(tmp_path, f, "--config", config, capsys=capsys)
+    assert code == 2 and message in err and "fit.toml" in err, err
+    assert not (tmp_path / "out" / "fit.nc").exists()
+
+
+def test_a_config_file_reaches_the_fit_and_nuts_only_settings_are_refused_for_advi(tmp_path, capsys, monkeypatch):
+    "Its settings arrive as `fit`'s keyword arguments, beside the flags' (the fit itself is stubbed: only the plumbing)."
+    import dose_response.inference as inference
+    seen = {}
+
+    def fake_fit(df, **kw):
+        seen.update(kw)
+        raise RuntimeError("stop after the arguments")
+    monkeypatch.setattr(inference, "fit", fake_fit)
+    f = write(tmp_path / "ok.csv", csv_text(rows(["a", "b"])))
+    config = write(tmp_path / "fit.toml", 'parameterization = {einf = "noncentered"}\nchains = 3\n'
+                                          '[priors]\nlog10_ic50_sigma = 1.5\nlog_hill_mu = [0.0, 0.5]\n')
+    code, _ = cli(tmp_path, f, "--config", config, "--draws", 300, capsys=capsys)
+    assert code == 1   # the stub's error: exit 1 with one line
+    assert seen["parameterization"] == {"einf": "noncentered"} and seen["chains"] == 3 and seen["draws"] == 300
+    assert seen["priors"] == {"log10_ic50_sigma": 1.5, "log_hill_mu": (0.0, 0.5)}
+    code, err = cli(tmp_path, f, "--config", config, "--method", "advi", capsys=capsys)
+    assert code == 2 and "chains, which only NUTS uses" in err
+
+
+def test_the_remedies_a_report_names_are_said_as_config_lines_on_the_command_line():
+    from dose_response.__main__ import cli_message
+    said = cli_message("try target_accept=0.99, or parameterization={'einf': 'noncentered'} (the population of einf "
+                       "is what mixes worst), or a tighter prior on hill (e.g. priors={'log_hill_mu': (..., smaller sd)}),"
+                       " or pooling='none' if the groups are too few, or more draws (draws=2000, tune=2000)")
+    assert "--target-accept 0.99" in said and 'parameterization = {einf = "noncentered"} in a --config file' in said
+    assert "[priors] log_hill_mu = [..., smaller sd] in a --config file" in said
+    assert 'pooling = "none" in a --config file' in said and "--draws 2000, --tune 2000" in said
+    assert "=0." not in said and "priors={" not in said
+
+
+def test_by_blocks_get_the_config_file(tmp_path):
+    import argparse
+    from dose_response.__main__ import _block_argv, _parser
+    config = write(tmp_path / "fit.toml", "pooling = 'none'\n")
+    args = _parser().parse_args(["fit", "x.csv", "--concentration", "d", "--response", "y", "--out", "o", "--by", "plate",
+                                 "--config", str(config)])
+    argv = _block_argv(args, Path("b.csv"), Path("o/b"))
+    assert argv[argv.index("--config") + 1] == str(config.resolve())
