@@ -10,6 +10,7 @@ import json
 import os
 import time
 import warnings
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +29,8 @@ from .precondition import (NoJointMode, _group_values, fit_preconditioner, preco
 
 # %% auto #0
 __all__ = ['MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES', 'BLOCK_TARGET_ACCEPT', 'TUNE',
-           'BLOCK_TUNE', 'MAX_ATTEMPTS', 'funnel', 'compile_nutpie', 'jax_cache_dir', 'check_nuts_args', 'fit_nuts']
+           'BLOCK_TUNE', 'MAX_ATTEMPTS', 'funnel', 'Attempt', 'compile_nutpie', 'jax_cache_dir', 'check_nuts_args',
+           'fit_nuts']
 
 # %% ../nbs/02c_nuts.ipynb #cell-009
 def _split_tuning(idata: az.InferenceData, total_s: float) -> dict[str, float]:
@@ -87,81 +89,107 @@ def _can_mix(spec) -> bool:
     return (not spec.inactive and spec.likelihood == "normal" and spec.options.get("compress", "auto") is not False
             and not spec.batch_size)
 
-def _mixes_badly(attempt: dict) -> bool:
+@dataclass
+class Attempt:
+    "One run of the sampler in `fit_nuts`: what it was asked (model and settings), why, and how it went."
+    model: pm.Model
+    target_accept: float
+    draws: int
+    tune: int | None                     # asked for; None: the default for the mass matrix used (`tune_used`)
+    why: str = "first run"
+    inactive: bool | None = None         # set once an attempt switched the inactive-group mixture on or off
+    noncentered: list[str] | None = None # the group parameters an attempt non-centred
+    # how it went (`_next_attempt` and the sampler fill these in)
+    tune_used: int | None = None
+    mass_matrix: str | None = None
+    divergences: int = 0
+    max_rhat: float = np.nan             # NaN: not checked (one chain, or too many quantities)
+    min_ess_per_chain: float = np.nan
+    worst: str | None = None
+    kept: bool = False
+
+    def retry(self, why: str, **changes: Any) -> Attempt:
+        "The next attempt: this one's model and settings with `changes`, and none of its outcome."
+        return replace(self, why=why, tune_used=None, mass_matrix=None, divergences=0, max_rhat=np.nan,
+                       min_ess_per_chain=np.nan, worst=None, kept=False, **changes)
+
+    def record(self) -> dict[str, Any]:
+        "The attempt as JSON-friendly fields (what `fit_info(idata)['attempts']` holds): no model, nothing unset."
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "model"}
+        return {k: v for k, v in out.items() if v is not None and not (isinstance(v, float) and np.isnan(v))}
+
+def _mixes_badly(attempt: Attempt) -> bool:
     "R-hat above 1.01 or ESS below 100 per chain (not checked: NaN, which is not bad)."
-    return attempt.get("max_rhat", np.nan) > 1.01 or attempt.get("min_ess_per_chain", np.nan) < 100
+    return attempt.max_rhat > 1.01 or attempt.min_ess_per_chain < 100
 
-def _quality(attempt: dict) -> tuple:
+def _quality(attempt: Attempt) -> tuple:
     "Sort key of an attempt, best first: clean (no divergence, mixes well), then by R-hat, ESS and divergences."
-    rhat_, ess = attempt.get("max_rhat", np.nan), attempt.get("min_ess_per_chain", np.nan)
-    divergences = attempt.get("divergences", 0)
-    clean = not divergences and not _mixes_badly(attempt)
-    return (not clean, rhat_ if np.isfinite(rhat_) else 0.0, -(ess if np.isfinite(ess) else 0.0), divergences)
+    rhat_, ess = attempt.max_rhat, attempt.min_ess_per_chain
+    clean = not attempt.divergences and not _mixes_badly(attempt)
+    return (not clean, rhat_ if np.isfinite(rhat_) else 0.0, -(ess if np.isfinite(ess) else 0.0), attempt.divergences)
 
-def _next_attempt(idata, attempt: dict, chains: int, previous: dict | None = None,
-                  tried: list[dict] = ()) -> dict | None:
+def _next_attempt(idata, attempt: Attempt, chains: int, previous: Attempt | None = None,
+                  tried: list[Attempt] = ()) -> Attempt | None:
     "What the next attempt changes, from what went wrong in this one (and the ones before it); None: nothing went wrong."
-    attempt["divergences"] = _divergences(idata)
+    a = attempt
+    a.divergences = _divergences(idata)
     if chains > 1:
-        attempt["max_rhat"], attempt["min_ess_per_chain"], attempt["worst"] = _mixing(idata, attempt["model"], chains)
-    spec = attempt["model"].spec
-    auto = getattr(spec, "options", {}).get("inactive") == "auto" and not any("inactive" in a for a in tried)
-    if chains > 1 and attempt["max_rhat"] > MIXTURE_RHAT and getattr(spec, "flat_groups", []) and auto:
+        a.max_rhat, a.min_ess_per_chain, a.worst = _mixing(idata, a.model, chains)
+    spec = a.model.spec
+    auto = getattr(spec, "options", {}).get("inactive") == "auto" and not any(t.inactive is not None for t in tried)
+    if chains > 1 and a.max_rhat > MIXTURE_RHAT and getattr(spec, "flat_groups", []) and auto:
         if spec.inactive:          # the mixture's chains disagree: the plain 4PL, the other reading of a flat group
-            return {**attempt, "model": spec.rebuild(inactive=False), "inactive": False,
-                    "why": f"R-hat {attempt['max_rhat']:.2f} with each group active or flat: the plain 4PL"}
+            return a.retry(f"R-hat {a.max_rhat:.2f} with each group active or flat: the plain 4PL",
+                           model=spec.rebuild(inactive=False), inactive=False)
         if _can_mix(spec):         # separate modes: the two readings of a flat group
-            return {**attempt, "model": spec.rebuild(inactive=True), "inactive": True,
-                    "why": f"R-hat {attempt['max_rhat']:.2f} with {len(spec.flat_groups)} group(s) that look flat "
-                           f"(e.g. {spec.flat_groups[:3]}): each group active or flat"}
-    if attempt["divergences"]:
-        if previous is not None and "noncentered" in attempt and attempt["divergences"] >= previous["divergences"] \
-                and attempt["target_accept"] < RETRY_TARGET_ACCEPT:   # non-centring made it no better: undo it
-            return {**previous, "target_accept": RETRY_TARGET_ACCEPT,
-                    "why": f"{attempt['divergences']} divergences with {' and '.join(attempt['noncentered'])} "
-                           f"non-centred, no fewer than the {previous['divergences']} before: the previous form, "
-                           f"smaller steps"}
-        culprit = funnel(idata, attempt["model"])
+            return a.retry(f"R-hat {a.max_rhat:.2f} with {len(spec.flat_groups)} group(s) that look flat "
+                           f"(e.g. {spec.flat_groups[:3]}): each group active or flat",
+                           model=spec.rebuild(inactive=True), inactive=True)
+    if a.divergences:
+        if previous is not None and a.noncentered and a.divergences >= previous.divergences \
+                and a.target_accept < RETRY_TARGET_ACCEPT:   # non-centring made it no better: undo it
+            return previous.retry(f"{a.divergences} divergences with {' and '.join(a.noncentered)} non-centred, no "
+                                  f"fewer than the {previous.divergences} before: the previous form, smaller steps",
+                                  target_accept=RETRY_TARGET_ACCEPT)
+        culprit = funnel(idata, a.model)
         if culprit:
-            return {**attempt, "model": _noncentre(attempt["model"], culprit), "noncentered": culprit,
-                    "why": f"{attempt['divergences']} divergences in the funnel of "
-                           + " and ".join(f"{SAMPLED[p]}_sigma" for p in culprit)}
-        if attempt["target_accept"] < RETRY_TARGET_ACCEPT:
-            return {**attempt, "target_accept": RETRY_TARGET_ACCEPT, "why": f"{attempt['divergences']} divergences"}
-        centred = [p for p, f in attempt["model"].spec.parameterization.items() if f not in ("noncentered", "unpooled")]
-        if attempt["model"].spec.hierarchical and centred:   # small steps did not help: the other geometry
-            return {**attempt, "model": _noncentre(attempt["model"], centred), "noncentered": centred,
-                    "why": f"{attempt['divergences']} divergences at target_accept={attempt['target_accept']}"}
+            return a.retry(f"{a.divergences} divergences in the funnel of "
+                           + " and ".join(f"{SAMPLED[p]}_sigma" for p in culprit),
+                           model=_noncentre(a.model, culprit), noncentered=culprit)
+        if a.target_accept < RETRY_TARGET_ACCEPT:
+            return a.retry(f"{a.divergences} divergences", target_accept=RETRY_TARGET_ACCEPT)
+        centred = [p for p, f in spec.parameterization.items() if f not in ("noncentered", "unpooled")]
+        if spec.hierarchical and centred:   # small steps did not help: the other geometry
+            return a.retry(f"{a.divergences} divergences at target_accept={a.target_accept}",
+                           model=_noncentre(a.model, centred), noncentered=centred)
         return None
-    if chains > 1 and _mixes_badly(attempt):
-        why = f"R-hat {attempt['max_rhat']:.3f}, ESS per chain {attempt['min_ess_per_chain']:.0f}"
-        param = group_param_of(attempt.get("worst") or "")
-        done = {p for a in tried for p in a.get("noncentered", [])}
+    if chains > 1 and _mixes_badly(a):
+        why = f"R-hat {a.max_rhat:.3f}, ESS per chain {a.min_ess_per_chain:.0f}"
+        param = group_param_of(a.worst or "")
+        done = {p for t in tried for p in t.noncentered or []}
         if spec.hierarchical and param and param not in done and \
                 spec.parameterization.get(param) not in ("noncentered", "unpooled"):
-            return {**attempt, "model": _noncentre(attempt["model"], [param]), "noncentered": [param],
-                    "why": f"{why} (worst: {attempt['worst']}): {param} non-centred, the remedy diagnose names first"}
-        base = min([a for a in tried if "draws" in a] + [attempt], key=_quality)   # a remedy that did worse is not built on: the best so far is
-        return {**base, "draws": 2 * base["draws"], "tune": 2 * base["tune_used"],
-                "why": why if base is attempt else f"{why}; the attempt before did better: it again, with more draws"}
+            return a.retry(f"{why} (worst: {a.worst}): {param} non-centred, the remedy diagnose names first",
+                           model=_noncentre(a.model, [param]), noncentered=[param])
+        base = min([*tried, a], key=_quality)   # a remedy that did worse is not built on: the best so far is
+        return base.retry(why if base is a else f"{why}; the attempt before did better: it again, with more draws",
+                          draws=2 * base.draws, tune=2 * (base.tune_used or base.tune or TUNE))
     return None
 
-def _attempts(run, first: dict, chains: int, retry: bool):
+def _attempts(run, first: Attempt, chains: int, retry: bool) -> tuple[az.InferenceData, list[Attempt]]:
     """Run `run(attempt)` and, when `retry`, up to two more attempts that each fix what the last one got wrong; return
     the best attempt's fit (`_quality`: a remedy can make things worse) and every attempt, the kept one marked."""
-    attempts, fits, attempt = [], [], dict(first)
+    attempts, fits, attempt = [], [], first
     while True:
         fits.append(run(attempt))
         nxt = _next_attempt(fits[-1], attempt, chains, attempts[-1] if attempts else None, attempts)
         attempts.append(attempt)
         if not retry or nxt is None or len(attempts) == MAX_ATTEMPTS:
             break
-        attempt = {k: nxt[k] for k in ("model", "target_accept", "draws", "tune", "why", "inactive") if k in nxt}
-        if "noncentered" in nxt:
-            attempt["noncentered"] = nxt["noncentered"]
+        attempt = nxt
     best = min(range(len(attempts)), key=lambda i: _quality(attempts[i]))
     for i, a in enumerate(attempts):
-        a["kept"] = i == best
+        a.kept = i == best
     return fits[best], attempts
 
 def compile_nutpie(model: pm.Model, **kw: Any):
@@ -198,21 +226,21 @@ def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="aut
     timing, compiled = {"compile": 0.0, "precondition": 0.0, "tune": 0.0, "sample": 0.0}, {}
 
     def run(a):
-        key = (id(a["model"]), use_blocks(a["model"], mass_matrix))
+        key = (id(a.model), use_blocks(a.model, mass_matrix))
         if key not in compiled:
-            compiled[key] = _compile_for(a["model"], key[1], timing)
-        a["mass_matrix"] = "block" if compiled[key][1] else "diagonal"
-        a["tune_used"] = a["tune"] if a["tune"] is not None else BLOCK_TUNE if compiled[key][1] else TUNE
+            compiled[key] = _compile_for(a.model, key[1], timing)
+        a.mass_matrix = "block" if compiled[key][1] else "diagonal"
+        a.tune_used = a.tune if a.tune is not None else BLOCK_TUNE if compiled[key][1] else TUNE
         t1 = time.perf_counter()
-        idata = nutpie.sample(compiled[key][0], draws=a["draws"], tune=a["tune_used"], chains=chains, seed=seed,
-                              target_accept=a["target_accept"], progress_bar=progressbar, save_warmup=True, **kw)
+        idata = nutpie.sample(compiled[key][0], draws=a.draws, tune=a.tune_used, chains=chains, seed=seed,
+                              target_accept=a.target_accept, progress_bar=progressbar, save_warmup=True, **kw)
         for k, v in _split_tuning(idata, time.perf_counter() - t1).items():
             timing[k] += v
-        if a["mass_matrix"] == "block":   # the sampler's own coordinates: the model's variables are all there
+        if a.mass_matrix == "block":   # the sampler's own coordinates: the model's variables are all there
             idata.posterior = idata.posterior.drop_vars(["group_z", "value_u"])
         return idata
 
-    idata, attempts = _attempts(run, {**first, "model": model}, chains, retry)
+    idata, attempts = _attempts(run, first, chains, retry)
     return idata, timing, attempts
 
 def jax_cache_dir() -> Path:
@@ -238,10 +266,10 @@ def _pymc(model, chains, seed, progressbar, kw, first, retry, nuts_sampler="pymc
 
     def run(a):
         t0 = time.perf_counter()
-        a["tune_used"] = a["tune"] if a["tune"] is not None else TUNE
-        idata = pm.sample(draws=a["draws"], tune=a["tune_used"], chains=chains, cores=min(chains, 2), random_seed=seed,
-                          progressbar=progressbar, nuts_sampler=nuts_sampler, model=a["model"],
-                          target_accept=a["target_accept"], discard_tuned_samples=False,
+        a.tune_used = a.tune if a.tune is not None else TUNE
+        idata = pm.sample(draws=a.draws, tune=a.tune_used, chains=chains, cores=min(chains, 2), random_seed=seed,
+                          progressbar=progressbar, nuts_sampler=nuts_sampler, model=a.model,
+                          target_accept=a.target_accept, discard_tuned_samples=False,
                           compute_convergence_checks=False, idata_kwargs={"log_likelihood": False}, **kw)
         wall = time.perf_counter() - t0
         sampling = float(idata.posterior.attrs.get("sampling_time", wall))
@@ -250,7 +278,7 @@ def _pymc(model, chains, seed, progressbar, kw, first, retry, nuts_sampler="pymc
             timing[k] += v
         return idata
 
-    idata, attempts = _attempts(run, {**first, "model": model}, chains, retry)
+    idata, attempts = _attempts(run, first, chains, retry)
     return idata, timing, attempts
 
 # %% ../nbs/02c_nuts.ipynb #new-5e45d326
@@ -317,7 +345,7 @@ def fit_nuts(
         raise ValueError("mass_matrix='block' needs parameters with one value per group; this model has none")
     if target_accept is None:
         target_accept = BLOCK_TARGET_ACCEPT if backend == "nutpie" and use_blocks(model, mass_matrix) else 0.8
-    first = {"target_accept": target_accept, "draws": draws, "tune": tune, "why": "first run"}
+    first = Attempt(model, target_accept, draws, tune)
     if backend == "nutpie":
         idata, timing, attempts = _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix)
     elif backend in ("pymc", "numpyro"):
@@ -325,16 +353,15 @@ def fit_nuts(
     else:
         raise ValueError(f"backend={backend!r} is not one of ('nutpie', 'pymc', 'numpyro')")
     for a in attempts[1:]:
-        change = ("each group active or flat (inactive=True)" if a["inactive"] else "the plain 4PL (inactive=False)") \
-            if "inactive" in a else \
-                 f"{' and '.join(a['noncentered'])} non-centred" if "noncentered" in a else \
-                 f"target_accept={a['target_accept']}, draws={a['draws']}, tune={a['tune_used']}"
-        log.info(f"fit_nuts ran again ({a['why']}) with {change}")
-    kept = next(a for a in attempts if a["kept"])
+        change = ("each group active or flat (inactive=True)" if a.inactive else "the plain 4PL (inactive=False)") \
+            if a.inactive is not None else f"{' and '.join(a.noncentered)} non-centred" if a.noncentered else \
+            f"target_accept={a.target_accept}, draws={a.draws}, tune={a.tune_used}"
+        log.info(f"fit_nuts ran again ({a.why}) with {change}")
+    kept = next(a for a in attempts if a.kept)
     if len(attempts) > 1 and kept is not attempts[-1]:
         log.info(f"fit_nuts keeps attempt {attempts.index(kept) + 1} of {len(attempts)}: the remedies did not do better")
-    settings = dict(draws=kept["draws"], tune=kept["tune_used"], chains=chains, target_accept=kept["target_accept"],
-                    mass_matrix=kept.get("mass_matrix", "diagonal"), **kw)
-    idata = _finish(idata, kept["model"], "nuts", backend, settings, seed, timing)
-    idata.posterior.attrs["attempts"] = json.dumps([{k: v for k, v in a.items() if k != "model"} for a in attempts])
+    settings = dict(draws=kept.draws, tune=kept.tune_used, chains=chains, target_accept=kept.target_accept,
+                    mass_matrix=kept.mass_matrix or "diagonal", **kw)
+    idata = _finish(idata, kept.model, "nuts", backend, settings, seed, timing)
+    idata.posterior.attrs["attempts"] = json.dumps([a.record() for a in attempts])
     return idata

@@ -261,34 +261,39 @@ def _fake_fit(model, diverging, e0_sigma, chains=2, draws=200):
 
 
 def test_retry_remedies_follow_the_fault():
-    from dose_response.nuts import RETRY_TARGET_ACCEPT, _next_attempt, funnel
+    from dose_response.nuts import RETRY_TARGET_ACCEPT, Attempt, _next_attempt, funnel
     df, _ = dr.simulate(6, replicates=2, seed=0)
     model = dr.build_model(df, pooling="partial", parameterization="centered")
     rng = np.random.default_rng(1)
     sig = np.abs(rng.normal(5, 1, size=(2, 200)))
     div = np.zeros((2, 200), bool)
     div[0, :10] = True
-    first = {"model": model, "target_accept": 0.9, "draws": 200, "tune": 200, "tune_used": 200, "why": "first run"}
+    first = lambda: Attempt(model, target_accept=0.9, draws=200, tune=200, tune_used=200)
     # divergences where the population SD of e0 collapses: the funnel; the remedy non-centres e0
     neck = sig.copy(); neck[div] = 0.2
     assert funnel(_fake_fit(model, div, neck), model) == ["e0"]
-    nxt = _next_attempt(_fake_fit(model, div, neck), dict(first), chains=2)
-    assert nxt["noncentered"] == ["e0"] and nxt["model"].spec.parameterization["e0"] == "noncentered"
-    assert nxt["model"].spec.parameterization["log10_ic50"] == "centered"       # the rest as the user asked
+    nxt = _next_attempt(_fake_fit(model, div, neck), first(), chains=2)
+    assert nxt.noncentered == ["e0"] and nxt.model.spec.parameterization["e0"] == "noncentered"
+    assert nxt.model.spec.parameterization["log10_ic50"] == "centered"       # the rest as the user asked
+    assert nxt.divergences == 0 and nxt.tune_used is None                     # a new attempt: none of the old outcome
     # divergences elsewhere: smaller steps
-    nxt = _next_attempt(_fake_fit(model, div, sig), dict(first), chains=2)
-    assert nxt["target_accept"] == RETRY_TARGET_ACCEPT and "noncentered" not in nxt
+    nxt = _next_attempt(_fake_fit(model, div, sig), first(), chains=2)
+    assert nxt.target_accept == RETRY_TARGET_ACCEPT and nxt.noncentered is None
     # chains that disagree: first the remedy diagnose names (non-centre the parameter that mixes worst) ...
     stuck = np.stack([sig[0], sig[1] + 10])
-    nxt = _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), stuck), dict(first), chains=2)
-    assert nxt["noncentered"] == ["e0"] and "worst: e0_sigma" in nxt["why"] and nxt["draws"] == 200
+    nxt = _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), stuck), first(), chains=2)
+    assert nxt.noncentered == ["e0"] and "worst: e0_sigma" in nxt.why and nxt.draws == 200
     # ... and when that was tried already, twice the draws
-    nxt = _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), stuck), dict(first), chains=2,
-                        tried=[{"noncentered": ["e0"]}])
-    assert (nxt["draws"], nxt["tune"]) == (400, 400) and "R-hat" in nxt["why"]
+    tried = first().retry("e0 non-centred", noncentered=["e0"])
+    tried.tune_used, tried.divergences, tried.max_rhat = 200, 5, 3.0    # it did worse: the next one builds on the attempt in hand
+    nxt = _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), stuck), first(), chains=2, tried=[tried])
+    assert (nxt.draws, nxt.tune) == (400, 400) and "R-hat" in nxt.why and nxt.noncentered is None
+    tried.max_rhat = 1.2    # it did better: the next one is it again (its form kept), with twice the draws
+    nxt = _next_attempt(_fake_fit(model, np.zeros((2, 200), bool), stuck), first(), chains=2, tried=[tried])
+    assert nxt.noncentered == ["e0"] and nxt.draws == 400 and "the attempt before did better" in nxt.why
     # nothing wrong (independent draws, enough of them that R-hat's noise stays far below 1.01): no next attempt
     iid = np.abs(rng.normal(5, 1, size=(2, 4000)))
-    assert _next_attempt(_fake_fit(model, np.zeros((2, 4000), bool), iid, draws=4000), dict(first), chains=2) is None
+    assert _next_attempt(_fake_fit(model, np.zeros((2, 4000), bool), iid, draws=4000), first(), chains=2) is None
 
 
 def test_retry_off_records_one_attempt(screen):
@@ -299,22 +304,21 @@ def test_retry_off_records_one_attempt(screen):
 def test_a_non_centring_that_did_not_help_is_undone():
     "acidiq: 22 divergences centred, 57 after non-centring log_hill; the next attempt must go back, with smaller steps."
     from types import SimpleNamespace
-    from dose_response.nuts import RETRY_TARGET_ACCEPT, _next_attempt
+    from dose_response.nuts import RETRY_TARGET_ACCEPT, Attempt, _next_attempt
 
     def run(n_div):
         div = np.zeros((1, 50), bool)
         div[0, :n_div] = True
         return az.from_dict(posterior={"x": np.zeros((1, 50))}, sample_stats={"diverging": div})
     model = lambda name: SimpleNamespace(name=name, spec=SimpleNamespace(hierarchical=False, parameterization={}))
-    first = {"model": model("centred"), "target_accept": 0.8, "draws": 50, "tune": 50, "why": "first run",
-             "divergences": 22}
-    second = {"model": model("log_hill non-centred"), "target_accept": 0.8, "draws": 50, "tune": 50,
-              "why": "funnel", "noncentered": ["log_hill"]}
-    worse = _next_attempt(run(40), dict(second), chains=1, previous=first)
-    assert worse["model"].name == "centred" and worse["target_accept"] == RETRY_TARGET_ACCEPT
-    assert "noncentered" not in worse and "no fewer than the 22" in worse["why"]
-    better = _next_attempt(run(3), dict(second), chains=1, previous=first)
-    assert better["model"].name == "log_hill non-centred" and better["target_accept"] == RETRY_TARGET_ACCEPT
+    first = Attempt(model("centred"), target_accept=0.8, draws=50, tune=50, divergences=22)
+    second = lambda: Attempt(model("log_hill non-centred"), target_accept=0.8, draws=50, tune=50, why="funnel",
+                             noncentered=["log_hill"])
+    worse = _next_attempt(run(40), second(), chains=1, previous=first)
+    assert worse.model.name == "centred" and worse.target_accept == RETRY_TARGET_ACCEPT
+    assert worse.noncentered is None and "no fewer than the 22" in worse.why
+    better = _next_attempt(run(3), second(), chains=1, previous=first)
+    assert better.model.name == "log_hill non-centred" and better.target_accept == RETRY_TARGET_ACCEPT
 
 
 def test_the_pymc_backend_runs_through_the_same_call():
@@ -341,17 +345,18 @@ def test_the_mixture_remedy_is_offered_only_where_the_model_can_take_it():
 def test_a_remedy_that_made_things_worse_is_not_kept():
     "The retries run their course; the attempt returned is the best of them (here the first: fewer divergences)."
     from types import SimpleNamespace
-    from dose_response.nuts import _attempts
+    from dose_response.nuts import Attempt, _attempts
 
     def run(a):
-        n_div = {0.8: 5}.get(a["target_accept"], 20)
+        n_div = {0.8: 5}.get(a.target_accept, 20)
         div = np.zeros((1, 50), bool)
         div[0, :n_div] = True
         idata = az.from_dict(posterior={"x": np.zeros((1, 50))}, sample_stats={"diverging": div})
         idata.posterior.attrs["n"] = n_div
         return idata
     model = SimpleNamespace(spec=SimpleNamespace(hierarchical=False, parameterization={}, flat_groups=[]))
-    idata, attempts = _attempts(run, {"model": model, "target_accept": 0.8, "draws": 50, "tune": 50, "tune_used": 50,
-                                      "why": "first run"}, chains=1, retry=True)
-    assert [a["divergences"] for a in attempts] == [5, 20] and [a["kept"] for a in attempts] == [True, False]
+    idata, attempts = _attempts(run, Attempt(model, target_accept=0.8, draws=50, tune=50), chains=1, retry=True)
+    assert [a.divergences for a in attempts] == [5, 20] and [a.kept for a in attempts] == [True, False]
+    assert [a.record()["kept"] for a in attempts] == [True, False] and "model" not in attempts[0].record()
+    assert "max_rhat" not in attempts[0].record()   # one chain: not checked, so not recorded (JSON has no NaN)
     assert idata.posterior.attrs["n"] == 5
