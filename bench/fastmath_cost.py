@@ -1,8 +1,8 @@
 """What numba's fastmath is worth to NUTS here: the same model compiled with and without it, sampled twice each.
 
 Run: `.venv/bin/python bench/fastmath_cost.py [--groups 1000]`. Prints the sampling time and the gradient evaluations of
-each run and writes bench/out/fastmath_cost.json. fit_nuts compiles without fastmath (`NUMBA_FLAGS`): this measures
-the price.
+each run and writes bench/fastmath_cost.json (committed: 02c_nuts renders its figures from it). fit_nuts compiles
+without fastmath (`NUMBA_FLAGS`): this measures the price.
 """
 import argparse
 import json
@@ -13,12 +13,13 @@ import nutpie
 import pytensor
 
 import dose_response as dr
+from dose_response.bench import machine
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--groups", type=int, default=1000)
-    p.add_argument("--out", default=str(Path(__file__).parent / "out" / "fastmath_cost.json"))
+    p.add_argument("--out", default=str(Path(__file__).parent / "fastmath_cost.json"))
     a = p.parse_args()
     df, _ = dr.simulate(a.groups, concentrations=12, replicates=12, n_controls=0, seed=0)
     model = dr.build_model(df)
@@ -33,7 +34,8 @@ def main() -> None:
         print(rows[-1], flush=True)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"n_obs": len(df), "rows": rows, "command": f"python bench/fastmath_cost.py --groups {a.groups}"}, indent=2))
+    out.write_text(json.dumps({"n_obs": len(df), "n_groups": a.groups, "rows": rows, "machine": machine(),
+                               "command": f"python bench/fastmath_cost.py --groups {a.groups}"}, indent=2))
     print(f"written to {out}")
 
 

@@ -1,7 +1,7 @@
 """Does a richer mass matrix shorten NUTS's trajectories? nutpie's diagonal adaptation (the default) against its
 low-rank-modified one, on the published sweep's data sets.
 
-    python bench/nuts_mass_matrix.py [--sizes m,l] [--runs runs_lr05] [--out bench/nuts_mass_matrix.json]
+    python bench/nuts_mass_matrix.py [--sizes m,l] [--runs SWEEP_OUT] [--out bench/nuts_mass_matrix.json]
 
 For each size: `fit_nuts` with the sweep's settings (2 chains x 2,000 draws after 1,000 warm-up, seed 0), once as
 is and once with `low_rank_modified_mass_matrix=True` (passed through to nutpie.sample); recorded: wall time split
@@ -14,12 +14,21 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from dose_response.diagnostics import diagnose
 from dose_response.inference import fit_info, fit_nuts, versions
 
+
+
+def sweep_data(size: str, runs: str | None) -> pd.DataFrame:
+    "The sweep's data set of `size`: read from a sweep's folder, or simulated as the sweep simulates it (seed 0)."
+    if runs:
+        return pd.read_csv(Path(runs) / size / "data.csv")
+    from dose_response.data import simulate
+    from dose_response.sweep import SIZES
+    s = SIZES[size]
+    return simulate(s.n_groups, concentrations=s.concentrations, replicates=s.replicates, seed=0)[0]
 
 def one(df: pd.DataFrame, **kw) -> dict:
     idata = fit_nuts(df, seed=0, draws=2000, tune=1000, chains=2, progressbar=False, retry=False, **kw)
@@ -34,12 +43,13 @@ def one(df: pd.DataFrame, **kw) -> dict:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="m,l")
-    p.add_argument("--runs", default="runs_lr05", help="a sweep's output folder (its SIZE/data.csv are fitted)")
+    p.add_argument("--runs", default=None, help="a sweep's output folder whose SIZE/data.csv are fitted "
+                   "(default: the sweep's data simulated again, seed 0: the same rows)")
     p.add_argument("--out", default="bench/nuts_mass_matrix.json")
     a = p.parse_args()
     rows = {}
     for size in a.sizes.split(","):
-        df = pd.read_csv(Path(a.runs) / size / "data.csv")
+        df = sweep_data(size, a.runs)
         for label, kw in (("diagonal", {}), ("low_rank", {"low_rank_modified_mass_matrix": True})):
             rows[f"{size}/{label}"] = {"size": size, "n_obs": len(df), **one(df, **kw)}
             r = rows[f"{size}/{label}"]
@@ -48,7 +58,7 @@ def main() -> int:
                   f"{r['min_ess_tail']:.0f}, {r['ess_bulk_per_sample_s']:.1f} ESS/s", flush=True)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"command": f"python bench/nuts_mass_matrix.py --sizes {a.sizes} --runs {a.runs} --out {a.out}",
+    out.write_text(json.dumps({"command": f"python bench/nuts_mass_matrix.py --sizes {a.sizes} {'--runs ' + a.runs + ' ' if a.runs else ''}--out {a.out}",
                                "rows": rows, "versions": versions(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
                               indent=2, default=float))
     print(f"written to {out}")

@@ -1,7 +1,7 @@
 """Does preconditioning NUTS by each group's curvature (`fit_nuts(mass_matrix="block")`) shorten its trajectories,
 and is the posterior the same? Against nutpie's diagonal mass matrix alone, on the published sweep's data sets.
 
-    python bench/nuts_preconditioning.py [--sizes m,l,full] [--runs runs_gridss] [--out bench/nuts_preconditioning.json]
+    python bench/nuts_preconditioning.py [--sizes m,l,full] [--runs SWEEP_OUT] [--out bench/nuts_preconditioning.json]
 
 For each size: `fit_nuts` with the sweep's settings (2 chains x 2,000 draws after 1,000 warm-up, seed 0, no retry,
 `target_accept` at its default: 0.8 diagonal, 0.85 block), once with `mass_matrix="diagonal"` and once with
@@ -23,6 +23,16 @@ from dose_response.diagnostics import diagnose
 from dose_response.inference import fit_info, fit_nuts, versions
 from dose_response.curve import GROUP_PARAMS
 
+
+
+def sweep_data(size: str, runs: str | None) -> pd.DataFrame:
+    "The sweep's data set of `size`: read from a sweep's folder, or simulated as the sweep simulates it (seed 0)."
+    if runs:
+        return pd.read_csv(Path(runs) / size / "data.csv")
+    from dose_response.data import simulate
+    from dose_response.sweep import SIZES
+    s = SIZES[size]
+    return simulate(s.n_groups, concentrations=s.concentrations, replicates=s.replicates, seed=0)[0]
 
 def one(df: pd.DataFrame, mass_matrix: str, tune: int = 1000, seed: int = 0):
     "One fit with the sweep's settings (no retry) and what it measured; also used by bench/nuts_warmup.py."
@@ -54,12 +64,13 @@ def agreement(a, b) -> dict:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="m,l,full")
-    p.add_argument("--runs", default="runs_gridss", help="a sweep's output folder (its SIZE/data.csv are fitted)")
+    p.add_argument("--runs", default=None, help="a sweep's output folder whose SIZE/data.csv are fitted "
+                   "(default: the sweep's data simulated again, seed 0: the same rows)")
     p.add_argument("--out", default="bench/nuts_preconditioning.json")
     a = p.parse_args()
     rows = {}
     for size in a.sizes.split(","):
-        df = pd.read_csv(Path(a.runs) / size / "data.csv")
+        df = sweep_data(size, a.runs)
         fits = {}
         for mm in ("diagonal", "block"):
             fits[mm], r = one(df, mm)
@@ -73,7 +84,7 @@ def main() -> int:
               f"median SD ratio {agree['median_sd_ratio']:.3f}", flush=True)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"command": f"python bench/nuts_preconditioning.py --sizes {a.sizes} --runs {a.runs} --out {a.out}",
+    out.write_text(json.dumps({"command": f"python bench/nuts_preconditioning.py --sizes {a.sizes} {'--runs ' + a.runs + ' ' if a.runs else ''}--out {a.out}",
                                "rows": rows, "versions": versions(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
                               indent=2, default=float))
     print(f"written to {out}")

@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--chains", type=int, default=2, help="NUTS chains (default: 2, one per core)")
     s.add_argument("--advi-n", type=int, default=50_000, help="maximum ADVI iterations (default: 50,000)")
     s.add_argument("--no-report", action="store_true", help="do not build the report")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run the sizes at once on a running Dask "
+                   "scheduler (tcp://host:8786), each a task; for workers that are machines of their own, all "
+                   "writing to --out (default: one after another here)")
     s.add_argument("--publish", default=None, metavar="DIR",
                    help="after the full sweep only: copy the report, figures and table to DIR; when DIR is the "
                         "repository's results/, also rewrite the README's sweep table and conclusion")
@@ -132,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = parse_sizes(args.sizes, args.custom)
         settings = dict(nuts_draws=args.draws, nuts_tune=args.tune, nuts_chains=args.chains, advi_n=args.advi_n)
         return run_sweep(sizes, args.out, seed=args.seed, resume=args.resume, settings=settings,
-                         report=not args.no_report, publish=args.publish, echo=echo)
+                         report=not args.no_report, publish=args.publish, echo=echo, scheduler=args.scheduler)
     except (ValueError, FileNotFoundError) as e:      # SweepError is a ValueError
         print(f"dose-response: {e}", file=sys.stderr)
         return 2

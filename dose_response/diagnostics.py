@@ -305,7 +305,7 @@ def fit_ls(df: pd.DataFrame) -> pd.DataFrame:
     rows = {}
     for g, label in enumerate(data.labels):
         c = data.cell_group == g
-        n_obs, n_cells = int(data.cell_n[c].sum()), int(c.sum())
+        n_obs = int(data.cell_n[c].sum())
         ends = data.cell_mean[c][np.argsort(np.where(data.cell_zero[c] > 0, -np.inf, data.cell_x[c]))]
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():

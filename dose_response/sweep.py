@@ -198,32 +198,50 @@ def _lock(out: Path):
 
 def run_sweep(sizes: dict[str, Size], out: str | Path, seed: int = 0, resume: bool = False,
               settings: dict | None = None, report: bool = True, publish: str | Path | None = None,
-              echo: Callable[[str], None] = print) -> int:
-    "Run every size (skipping finished ones with `resume`), then build the report; 0 if all succeeded, 130 if interrupted."
+              echo: Callable[[str], None] = print, scheduler: str | None = None) -> int:
+    """Run every size (skipping finished ones with `resume`), then build the report; 0 if all succeeded, 130 if
+    interrupted. With `scheduler` (a Dask scheduler's address) the sizes run at once, one task each (`run_many`): for
+    a cluster whose workers are machines of their own, so that each size is timed alone, and `out` a folder they all
+    write to."""
     out = Path(out)
     lock = _lock(out)                      # held until this process ends, however it ends
     if publish and set(sizes) != set(SIZES):
         echo(f"[sweep] not publishing: only the full sweep ({','.join(SIZES)}) publishes; this one writes only to {out}. "
              f"Publish finished runs explicitly with `dose-response report --out {out} --publish {publish}`")
         publish = None
-    failed = []
+    failed, todo = [], {}
+    head = lambda name, size: (f"[sweep] {name} ({size.n_groups:,} groups x {size.concentrations} x {size.replicates} = "
+                               f"{size.n_obs:,} obs)")
     for name, size in sizes.items():
-        head = f"[sweep] {name} ({size.n_groups:,} groups x {size.concentrations} x {size.replicates} = {size.n_obs:,} obs)"
         if resume and is_done(out / name, seed, settings):
-            echo(f"{head}: skipped, finished earlier ({out / name / 'metrics.json'})")
-            continue
-        echo(f"{head}: started {time.strftime('%H:%M:%S')}")
+            echo(f"{head(name, size)}: skipped, finished earlier ({out / name / 'metrics.json'})")
+        else:
+            todo[name] = size
+
+    def said(name: str, m: dict) -> None:
+        if m["status"] == "ok":
+            echo(f"{head(name, todo[name])}: ok in {m['wall_s']:.0f} s (NUTS {m['nuts']['wall_s']:.0f} s, "
+                 f"converged={m['nuts']['converged']}; ADVI {m['advi']['wall_s']:.0f} s)")
+        else:
+            failed.append(name)
+            echo(f"{head(name, todo[name])}: FAILED in {m['wall_s']:.0f} s: {m['error'][:200]} (see {m['notebook']})")
+    if scheduler and todo:
+        from dose_response.many import Task, run_many
+        echo(f"[sweep] {', '.join(todo)} at once on the Dask scheduler at {scheduler}, one task each")
+        rows = run_many([Task(name, run_size, dict(name=name, size=size, out=out.resolve(), seed=seed, settings=settings))
+                         for name, size in todo.items()], scheduler=scheduler, progress=False)
+        for name, row in zip(todo, rows.itertuples()):
+            path = out / name / "metrics.json"    # the task's own record, or what the scheduler says went wrong
+            said(name, read_json(path) if path.exists() else {"status": "failed", "error": str(row.error),
+                                                              "wall_s": row.task_s, "notebook": str(out / name)})
+    for name, size in ({} if scheduler else todo).items():
+        echo(f"{head(name, size)}: started {time.strftime('%H:%M:%S')}")
         try:
             m = run_size(name, size, out, seed, settings)
         except KeyboardInterrupt:
             echo(f"[sweep] interrupted during {name}; finished sizes are kept in {out} (rerun with --resume)")
             return 130
-        if m["status"] == "ok":
-            echo(f"{head}: ok in {m['wall_s']:.0f} s (NUTS {m['nuts']['wall_s']:.0f} s, "
-                 f"converged={m['nuts']['converged']}; ADVI {m['advi']['wall_s']:.0f} s)")
-        else:
-            failed.append(name)
-            echo(f"{head}: FAILED in {m['wall_s']:.0f} s: {m['error'][:200]} (see {m['notebook']})")
+        said(name, m)
     if report:
         try:
             build_report(out, publish=publish, echo=echo)

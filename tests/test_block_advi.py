@@ -8,7 +8,7 @@ import dose_response as dr
 from dose_response.compare import compare_fits
 from dose_response.diagnostics import diagnose
 from dose_response.block_advi import Adam, BlockGaussian, BlockLayout, block_layout
-from dose_response.inference import fit, fit_advi, fit_block_advi, fit_info, fit_nuts
+from dose_response.inference import fit, fit_advi, fit_block_advi, fit_info
 
 SEED = 4
 
@@ -91,12 +91,6 @@ def test_adam_climbs_a_quadratic():
     assert np.abs(x["a"]).max() < 0.05
 
 
-@pytest.fixture(scope="module")
-def screen():
-    "A design well inside the converged region of the robustness map (as in test_inference)."
-    return dr.simulate(20, replicates=4, seed=SEED, sigma=4.0, log10_ic50_sigma=0.5, bottom_sigma=4.0)
-
-
 def test_layout_puts_four_parameters_per_group_and_the_rest_in_the_population(screen):
     df = screen[0]
     for options, population in (({}, 9), ({"pooling": "none"}, 1), ({"likelihood": "student_t"}, 10)):
@@ -105,10 +99,9 @@ def test_layout_puts_four_parameters_per_group_and_the_rest_in_the_population(sc
         assert sorted(np.r_[lay.pop_idx, lay.group_idx.ravel()]) == list(range(lay.size))
 
 
-def test_block_advi_keeps_the_spread_mean_field_loses(screen):
-    "Against NUTS on an easy screen: block ADVI's SDs near NUTS's, mean-field's well below, and sane intervals."
+def test_block_advi_keeps_the_spread_mean_field_loses(screen, nuts):
+    "Against NUTS on the easy screen (conftest): block ADVI's SDs near NUTS's, mean-field's well below, sane intervals."
     df, truth = screen
-    nuts = fit_nuts(df, seed=SEED, progressbar=False)
     block = fit_block_advi(df, seed=SEED, progressbar=False)
     mean_field = fit_advi(df, seed=SEED, progressbar=False, n_weights=0)
     b, _ = compare_fits(nuts, block, truth)

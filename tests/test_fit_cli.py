@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import arviz as az
-import numpy as np
 import pandas as pd
 import pytest
 

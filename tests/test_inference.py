@@ -20,17 +20,6 @@ SEED = 4
 
 
 @pytest.fixture(scope="module")
-def screen():
-    "A design well inside the converged region of the robustness map: clear curves, IC50s inside the doses."
-    return dr.simulate(20, replicates=4, seed=SEED, sigma=4.0, log10_ic50_sigma=0.5, bottom_sigma=4.0)
-
-
-@pytest.fixture(scope="module")
-def nuts(screen):
-    return fit_nuts(screen[0], seed=SEED, progressbar=False)
-
-
-@pytest.fixture(scope="module")
 def advi(screen):
     return fit_advi(screen[0], seed=SEED, progressbar=False, n=30_000)
 

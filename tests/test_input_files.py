@@ -244,7 +244,6 @@ def test_the_remedies_a_report_names_are_said_as_config_lines_on_the_command_lin
 
 
 def test_by_blocks_get_the_config_file(tmp_path):
-    import argparse
     from dose_response.__main__ import _block_argv, _parser
     config = write(tmp_path / "fit.toml", "pooling = 'none'\n")
     args = _parser().parse_args(["fit", "x.csv", "--concentration", "d", "--response", "y", "--out", "o", "--by", "plate",

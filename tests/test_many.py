@@ -177,3 +177,18 @@ def test_the_map_runs_on_the_cluster_and_resumes(cluster, tmp_path):
     t0 = time.perf_counter()
     again = robustness_map(designs, out, scheduler=cluster.address)
     assert time.perf_counter() - t0 < 5 and len(again) == len(designs)       # read back, not fitted again
+
+
+@pytest.mark.slow
+def test_the_sweep_runs_its_sizes_on_the_cluster(cluster, tmp_path):
+    "`dose-response sweep --scheduler`: two tiny sizes at once, each a task, each with its record where the sweep's are."
+    out = tmp_path / "runs"
+    r = subprocess.run([sys.executable, "-m", "dose_response", "sweep", "--custom", "a:5:5:2", "--custom", "b:5:5:1",
+                        "--sizes", "a,b", "--draws", "100", "--tune", "100", "--advi-n", "2000", "--no-report",
+                        "--out", str(out), "--scheduler", cluster.address], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"a, b at once on the Dask scheduler at {cluster.address}" in r.stdout
+    for size, n_obs in (("a", 50), ("b", 25)):
+        m = json.loads((out / size / "metrics.json").read_text())
+        assert m["status"] == "ok" and m["n_obs"] == n_obs and (out / size / "run.ipynb").exists()
+        assert f"[sweep] {size} (5 groups x 5 x {2 if size == 'a' else 1} = {n_obs} obs): ok in" in r.stdout

@@ -143,7 +143,7 @@ def test_mixed_masks_build_one_vector():
     prior = default_priors(data_scales(data))
     forms = np.array(["c", "n", "c", "n", "c", "n"])
     with pm.Model(coords={"group": data.labels}) as m:
-        theta = _group_param("e0", prior, forms, hierarchical=True)
+        _group_param("e0", prior, forms, hierarchical=True)
     assert "e0_raw" in m.named_vars
     out = m.replace_rvs_by_values([m["e0"]])[0]
     fn = m.compile_fn(out, inputs=m.value_vars, on_unused_input="ignore")

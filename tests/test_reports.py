@@ -2,14 +2,13 @@
 with inactive groups (the mixture), a screen with bad wells, a screen whose curves never reach their plateau."""
 import json
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import papermill
 import pytest
 
 import dose_response as dr
-from dose_response.analysis import IC50_COLUMNS, OPTIONAL_COLUMNS, activity_text, ic50_table, not_reached
+from dose_response.analysis import IC50_COLUMNS, OPTIONAL_COLUMNS, activity_text, not_reached
 from dose_response.inference import fit_nuts, save
 from dose_response.screens import ScreenDesign, simulate_screen
 from dose_response.sweep import template_path
