@@ -76,3 +76,24 @@ def test_the_report_runs_on_an_advi_fit(hard_screen, tmp_path):
     table, verdict = _report(save(idata, tmp_path / "fit.nc"), hard_screen, tmp_path)
     assert verdict["method"] == "advi" and "n_flagged" in table.columns
     assert verdict["max_rhat"] is None                                    # no R-hat for ADVI: null in JSON
+
+
+def test_curve_panels_are_scaled_to_their_own_wells_and_mark_the_ones_left_out():
+    "One counting error at 850% must not flatten every panel of its page: each panel has its own y-axis, the bad well a red x."
+    import matplotlib.pyplot as plt
+    from dose_response.diagnostics import plot_ppc
+    df, _ = dr.simulate(6, replicates=2, seed=2)
+    df = dr.validate(df)
+    bad = df.index[(df.group == df.group.iloc[0]) & (df.concentration > 0)][3]
+    df.loc[bad, "response"] = 850.0
+    idata = dr.fit(df, method="advi", n=2000, seed=1, progressbar=False)
+    assert idata.observed_data["flagged"].values.sum() >= 1
+    fig = plot_ppc(idata, df, groups=list(df.group.unique()), col_wrap=3)
+    axes = [ax for ax in fig.axes if ax.get_title()]
+    tops = [ax.get_ylim()[1] for ax in axes]
+    assert len(set(np.round(tops, 6))) > 1 and max(tops) < 400                 # own scales, none stretched to 850
+    first = next(ax for ax in axes if df.group.iloc[0] in ax.get_title())
+    crosses = [c for c in first.collections if c.get_offsets().shape[0] and (c.get_facecolor()[:, :3] != 0).any()
+               and np.isclose(c.get_offsets()[:, 1], first.get_ylim()[1]).any()]
+    assert crosses, "the left-out well is drawn at the panel's top edge"
+    plt.close(fig)
