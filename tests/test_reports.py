@@ -97,3 +97,14 @@ def test_curve_panels_are_scaled_to_their_own_wells_and_mark_the_ones_left_out()
                and np.isclose(c.get_offsets()[:, 1], first.get_ylim()[1]).any()]
     assert crosses, "the left-out well is drawn at the panel's top edge"
     plt.close(fig)
+
+
+def test_a_screen_where_nothing_is_active_says_so():
+    "All curves flat (issue 23): not 'converged, use the numbers' with ranks 1-4, but no group reaches its IC50."
+    flat = pd.DataFrame({"p_ic50_above_range": [0.3, 0.45, 0.2, 0.4], "p_ic50_below_range": [0.3, 0.2, 0.4, 0.35],
+                         "p_active": [0.1, 0.2, 0.05, 0.3]}, index=list("abcd"))
+    assert not_reached(flat).all() and activity_text(flat).startswith("**No group reaches its IC50")
+    active = flat.assign(p_ic50_above_range=0.01, p_ic50_below_range=0.01, p_active=0.99)
+    assert not not_reached(active).any() and activity_text(active) == ""
+    one = pd.concat([flat.iloc[:3].assign(p_active=0.1)] * 4 + [active.iloc[:1]])   # 12 flat, 1 active
+    assert activity_text(one).startswith("**Only 1 of 13 groups")
