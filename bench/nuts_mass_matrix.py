@@ -25,7 +25,7 @@ def sweep_data(size: str, runs: str | None) -> pd.DataFrame:
     "The sweep's data set of `size`: read from a sweep's folder, or simulated as the sweep simulates it (seed 0)."
     if runs:
         return pd.read_csv(Path(runs) / size / "data.csv")
-    from dose_response.data import simulate
+    from dose_response.simulation import simulate
     from dose_response.sweep import SIZES
     s = SIZES[size]
     return simulate(s.n_groups, concentrations=s.concentrations, replicates=s.replicates, seed=0)[0]

@@ -19,7 +19,7 @@ from pathlib import Path
 from nuts_preconditioning import one
 
 from dose_response.compare import coverage
-from dose_response.data import simulate
+from dose_response.simulation import simulate
 from dose_response.inference import versions
 from dose_response.nuts import BLOCK_TUNE, TUNE
 from dose_response.sweep import SIZES

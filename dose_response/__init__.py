@@ -7,7 +7,8 @@ __version__ = "0.1.0"
 __all__ = []
 
 # %% ../nbs/index.ipynb #cell-003
-from .data import load_dataset, plot_curves, sample_groups, simulate, validate
+from .data import load_dataset, plot_curves, sample_groups, validate
+from .simulation import simulate
 from .curve import four_pl
 from .model import build_model
 from .inference import fit, fit_advi, fit_block_advi, fit_nuts, load, save

@@ -20,7 +20,8 @@ import pandas as pd
 import psutil
 
 from .compare import compare_fits
-from .data import repo_root, simulate
+from .data import repo_root
+from .simulation import simulate
 from .compare import coverage
 from .diagnostics import diagnose
 from .inference import fit, fit_advi, fit_info, fit_nuts, versions

@@ -23,7 +23,8 @@ import xarray as xr
 from pymc.initial_point import make_initial_point_fn
 from scipy import stats
 
-from .data import four_pl_np, log_spaced
+from .data import four_pl_np
+from .simulation import log_spaced
 from .advi import fit_advi
 from .block_advi import fit_block_advi
 from .nuts import compile_nutpie

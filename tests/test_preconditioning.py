@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from dose_response.data import simulate
+from dose_response.simulation import simulate
 from dose_response.inference import fit_info, fit_nuts
 from dose_response.nuts import BLOCK_TUNE, TUNE
 from dose_response.precondition import (NoJointMode, _logp_dlogp, fit_preconditioner, group_curvature,
