@@ -18,10 +18,11 @@ from .curve import POOLING_MIN_GROUPS
 
 # %% auto #0
 __all__ = ['IC50_COLUMNS', 'OPTIONAL_COLUMNS', 'ic50_table', 'flagged_text', 'not_reached', 'activity_text', 'verdict_text',
-           'describe_data', 'describe_choices', 'plot_curve_pages']
+           'describe_data', 'describe_choices', 'plot_curve_pages', 'READERS', 'load_screen', 'read_table']
 
 # %% ../nbs/10_analysis.ipynb #cell-005
-from .reading import READERS, load_screen, read_table   # the command's reader, here for its users
+from .reading import READERS, load_screen, read_table
+_all_ = ["READERS", "load_screen", "read_table"]   # the command's reader, here for its users
 
 # %% ../nbs/10_analysis.ipynb #cell-008
 IC50_COLUMNS = ["rank", "ic50_median", "ic50_q05", "ic50_q95", "zero_dose_response", "saturating_response", "top",

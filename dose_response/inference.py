@@ -16,10 +16,10 @@ from .block_advi import fit_block_advi
 from .fitrecord import fit_info, load, save, versions
 from .nuts import fit_nuts
 
-_REEXPORTED = (fit_info, load, save, versions)   # the fit record's public names, importable from here as well
+_all_ = ["fit_nuts", "fit_advi", "fit_pathfinder", "fit_block_advi", "fit_info", "load", "save", "versions"]   # the fitters and the fit record, importable from here as well
 
 # %% auto #0
-__all__ = ['fit']
+__all__ = ['fit', 'fit_nuts', 'fit_advi', 'fit_pathfinder', 'fit_block_advi', 'fit_info', 'load', 'save', 'versions']
 
 # %% ../nbs/02_inference.ipynb #split-90097852
 def fit(data_or_model: pd.DataFrame | pm.Model, method: str = "nuts", **kw: Any) -> az.InferenceData:
