@@ -133,6 +133,15 @@ def test_row_numbers_are_the_files_own_lines(tmp_path):
         load_screen(f, "compound", "dose", "viability")
 
 
+def test_row_numbers_are_excels_own_rows(tmp_path):
+    "Row 1 is the header, so the sixth data row is the sheet's row 7: what Excel shows beside it."
+    data = pd.DataFrame(rows(["a", "b"]), columns=["compound", "dose", "viability"]).astype({"dose": object})
+    data.loc[5, "dose"] = "ten"
+    data.to_excel(tmp_path / "typo.xlsx", index=False)
+    with pytest.raises(ValueError, match=r"rows \[7\]"):
+        load_screen(tmp_path / "typo.xlsx", "compound", "dose", "viability")
+
+
 # --- arguments and --out, decided before fitting -------------------------------------------------------------------
 
 @pytest.mark.parametrize("extra, message", [(["--seed", "-1"], "--seed must be at least 0"),
