@@ -18,17 +18,8 @@ import pandas as pd
 
 from dose_response.diagnostics import diagnose
 from dose_response.inference import fit_info, fit_nuts, versions
+from nuts_preconditioning import sweep_data   # the sweep's data, read or simulated again
 
-
-
-def sweep_data(size: str, runs: str | None) -> pd.DataFrame:
-    "The sweep's data set of `size`: read from a sweep's folder, or simulated as the sweep simulates it (seed 0)."
-    if runs:
-        return pd.read_csv(Path(runs) / size / "data.csv")
-    from dose_response.simulation import simulate
-    from dose_response.sweep import SIZES
-    s = SIZES[size]
-    return simulate(s.n_groups, concentrations=s.concentrations, replicates=s.replicates, seed=0)[0]
 
 def one(df: pd.DataFrame, **kw) -> dict:
     idata = fit_nuts(df, seed=0, draws=2000, tune=1000, chains=2, progressbar=False, retry=False, **kw)
