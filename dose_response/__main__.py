@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from .curve import OPTIONS
 from .sweep import SIZES, build_report, parse_sizes, run_sweep
 
 # %% auto #0
@@ -76,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
                    "spacing ('Drug A', 'drug A ') instead of refusing them")
     f.add_argument("--log-doses", type=float, default=None, metavar="BASE", help="the doses are logarithms in BASE "
                    "(e.g. 10): they are converted to doses")
-    f.add_argument("--bad-wells", default="auto", choices=["auto", "flag", "keep"], help="wells far from their dose "
+    f.add_argument("--bad-wells", default="auto", choices=OPTIONS["bad_wells"], help="wells far from their dose "
                    "neighbours and replicates: auto/flag leave them out of a Normal fit and mark them (default: auto)")
     f.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (default: 1000)")
     f.add_argument("--tune", type=int, default=None, help="NUTS warm-up draws per chain (default: fit_nuts's, 1000, "

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.special import expit
 
-from .curve import CENTER_RATIO, GROUP_PARAMS, SAMPLED, DoseData, _check_option, _ends, data_scales
+from .curve import CENTER_RATIO, GROUP_PARAMS, OPTIONS, SAMPLED, DoseData, _check_option, _ends, data_scales
 from .data import LN10
 
 # %% auto #0
@@ -151,10 +151,10 @@ def parameterization_forms(parameterization: str | dict[str, str]) -> dict[str, 
     if unknown:
         raise ValueError(f"parameterization has unknown parameter(s) {sorted(unknown)}; known: {list(GROUP_PARAMS)}")
     default = "auto" if isinstance(parameterization, dict) else parameterization
-    _check_option("parameterization", default, ("auto", "centered", "noncentered"))
+    _check_option("parameterization", default)
     forms = {p: given.get(p, default) for p in GROUP_PARAMS}
     for p, f in forms.items():
-        _check_option(f"parameterization for {p}", f, ("auto", "centered", "noncentered"))
+        _check_option(f"parameterization for {p}", f, OPTIONS["parameterization"])
     return forms
 
 CENTRED, NONCENTRED = "c", "n"   # the form of one group's parameter (`_group_param`)

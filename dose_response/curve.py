@@ -15,9 +15,9 @@ import pytensor.tensor as pt
 from .data import LN10, SHARE, four_pl_np, safe_log10, validate
 
 # %% auto #0
-__all__ = ['EINF_MARGIN', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'POPULATION_PARAMS', 'GROUP_VARS',
-           'CURVE_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit', 'data_scales', 'default_priors',
-           'group_param_of']
+__all__ = ['EINF_MARGIN', 'OPTIONS', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'POPULATION_PARAMS',
+           'GROUP_VARS', 'CURVE_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit', 'data_scales',
+           'default_priors', 'group_param_of']
 
 # %% ../nbs/01a_curve.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -145,7 +145,14 @@ def default_priors(s: Scales) -> dict[str, Any]:
     }
 
 # %% ../nbs/01a_curve.ipynb #msplit-6bb9584b
-def _check_option(name: str, value: str, allowed: tuple) -> None:
+# build_model's options that take one of a few values: the one list, checked by `build_model`, `read_config` and the CLI
+OPTIONS = {"parameterization": ("auto", "centered", "noncentered"), "likelihood": ("normal", "student_t"),
+           "compress": ("auto", True, False), "pooling": ("auto", "partial", "none"), "inactive": ("auto", True, False),
+           "bad_wells": ("auto", "flag", "keep"), "noise": ("shared", "group")}
+
+def _check_option(name: str, value: str, allowed: tuple | None = None) -> None:
+    "Refuse `value` unless it is one of `allowed` (default: `OPTIONS[name]`), naming what is."
+    allowed = OPTIONS[name] if allowed is None else allowed
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not one of {allowed}")
 

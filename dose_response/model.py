@@ -134,15 +134,15 @@ class ModelSpec:
 def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size, flat: np.ndarray, on_grid: bool
              ) -> tuple[bool, bool, bool]:
     "Resolve the 'auto' options, logging what was picked (`on_grid`: the cells fit a grid); returns compress, hierarchical, inactive."
-    _check_option("pooling", pooling, ("auto", "partial", "none"))
-    _check_option("inactive", inactive, ("auto", True, False))
+    _check_option("pooling", pooling)
+    _check_option("inactive", inactive)
     if inactive is True and (likelihood != "normal" or compress is False or batch_size):
         raise ValueError("inactive=True needs the cell-level Normal likelihood: likelihood='normal', compress "
                          "'auto' or True, and no batch_size")
     if pooling == "partial" and data.n_groups < 2:
         raise ValueError("pooling='partial' needs at least 2 groups; this data has 1")
-    _check_option("likelihood", likelihood, ("normal", "student_t"))
-    _check_option("compress", compress, ("auto", True, False))
+    _check_option("likelihood", likelihood)
+    _check_option("compress", compress)
     if compress is True and likelihood != "normal":
         raise ValueError("compress=True needs likelihood='normal': a Student-t likelihood has no sufficient statistics")
     picked = []
@@ -219,8 +219,8 @@ def build_model(
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
                    priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells, noise=noise)
     parameterization_forms(parameterization)   # refuse a bad option before any work
-    _check_option("bad_wells", bad_wells, ("auto", "flag", "keep"))
-    _check_option("noise", noise, ("shared", "group"))
+    _check_option("bad_wells", bad_wells)
+    _check_option("noise", noise)
     tidy = validate(df)
     flag = bad_wells == "flag" or (bad_wells == "auto" and likelihood == "normal")   # a Student-t one absorbs them
     flagged = flag_wells(tidy) if flag else pd.Series(False, index=tidy.index)

@@ -206,9 +206,6 @@ CONFIG_KEYS = ("priors", "parameterization", "likelihood", "pooling", "inactive"
 CONFIG_FLAGS = {"draws": "--draws", "tune": "--tune", "target_accept": "--target-accept", "bad_wells": "--bad-wells",
                 "seed": "--seed", "method": "--method", "controls": "--controls"}
 _NUTS_ONLY = {"chains", "mass_matrix"}
-_CHOICES = {"likelihood": ("normal", "student_t"), "pooling": ("auto", "partial", "none"),
-            "inactive": ("auto", True, False), "noise": ("shared", "group"), "compress": ("auto", True, False),
-            "mass_matrix": ("auto", "diagonal", "block")}
 
 def _config_prior(where: str, name: str, value: Any, default: Any) -> float | tuple:
     "One `[priors]` entry, checked against the shape of its default: a number, or a list of as many numbers."
@@ -224,7 +221,8 @@ def read_config(path: str | Path, method: str = "nuts") -> dict[str, Any]:
     """`fit`'s keyword arguments from a TOML file: the settings without a flag of their own (`CONFIG_KEYS`), each
     checked before any work; what cannot be used is a `ValueError` that says what can."""
     from dose_response.choices import parameterization_forms
-    from dose_response.curve import Scales, _check_option, default_priors
+    from dose_response.curve import OPTIONS, Scales, _check_option, default_priors
+    from dose_response.nuts import MASS_MATRICES
     where = f"config file {str(path)!r}"
     try:
         config = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -250,8 +248,8 @@ def read_config(path: str | Path, method: str = "nuts") -> dict[str, Any]:
         priors[name] = _config_prior(where, name, priors[name], known[name])
     try:
         parameterization_forms(config.get("parameterization", "auto"))
-        for key in set(config) & set(_CHOICES):
-            _check_option(key, config[key], _CHOICES[key])
+        for key in set(config) & (set(OPTIONS) | {"mass_matrix"}) - {"parameterization"}:   # the one list of each
+            _check_option(key, config[key], MASS_MATRICES if key == "mass_matrix" else None)
     except ValueError as e:
         raise ValueError(f"{where}: {e}") from None
     if "chains" in config and not (isinstance(config["chains"], int) and not isinstance(config["chains"], bool)
