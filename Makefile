@@ -53,7 +53,7 @@ publish: setup
 	$(BIN)/dose-response report --out $(OUT) --publish results
 
 # Execute the notebooks in place so that they are read with their outputs; nbdev_clean strips the noise.
-NOTEBOOKS := index 00_data 00a_wells 00b_reading 01_model 01a_curve 01b_choices 01c_kernel 01d_likelihood 02_inference 02a_fitrecord 02b_precondition 02c_nuts 02d_advi 02e_block_advi 03_diagnostics 03a_convergence 04_compare 05_run 06_sweep 07_cli 08_robustness 08a_screens 09_real_data 10_analysis 11_calibration 12_checks 13_performance
+NOTEBOOKS := index 00_data 00a_wells 00b_reading 00c_simulation 01_model 01a_curve 01b_choices 01c_kernel 01d_likelihood 02_inference 02a_fitrecord 02b_precondition 02c_nuts 02d_advi 02e_block_advi 03_diagnostics 03a_convergence 04_compare 05_run 05a_many 05b_report 06_sweep 07_cli 08_robustness 08a_screens 09_real_data 10_analysis 11_calibration 12_checks 13_performance
 notebooks: setup
 	cd nbs && for nb in $(NOTEBOOKS); do ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb.ipynb || exit 1; done
 	$(BIN)/nbdev_clean

@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 from dose_response.data import repo_root
-from dose_response.sweep import _replace_between
+from dose_response.sweep_report import _replace_between
 
 
 DASK = {"workers": dict(type=int, default=None, help="run the designs on a local Dask cluster of this many workers"),

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .curve import OPTIONS
-from .sweep import SIZES, build_report, parse_sizes, run_sweep
+from .sweep import SIZES, parse_sizes, run_sweep
+from .sweep_report import build_report
 
 # %% auto #0
 __all__ = ['ANALYSIS_TEMPLATE', 'OUTPUT_FILES', 'CLI_WORDS', 'main', 'BadInput', 'cli_message', 'prepare_out', 'fit_command',
@@ -258,7 +259,7 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
     from nbconvert import HTMLExporter
     import nbformat
     from dose_response.inference import fit, save
-    from dose_response.sweep import template_path
+    from dose_response.sweep_report import template_path
     echo(f"[fit] {df.group.nunique()} group(s), {len(df)} observations; fitting with {args.method} "
          f"(seed {args.seed}) at {time.strftime('%H:%M:%S')}")
     options = {"draws": args.draws, **({"target_accept": args.target_accept} if args.target_accept else {}),

@@ -1,7 +1,7 @@
 """The README's generated sections agree with the published sweep in results/."""
 from pathlib import Path
 
-from dose_response.sweep import readme_sections
+from dose_response.sweep_report import readme_sections
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ import dose_response as dr
 from dose_response.analysis import IC50_COLUMNS, OPTIONAL_COLUMNS, activity_text, not_reached
 from dose_response.inference import fit_nuts, save
 from dose_response.screens import ScreenDesign, simulate_screen
-from dose_response.sweep import template_path
+from dose_response.sweep_report import template_path
 
 
 @pytest.fixture(scope="module")

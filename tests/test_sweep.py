@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dose_response.sweep import SIZES, Size, conclusion, markdown_table, parse_sizes, sweep_table
+from dose_response.sweep import SIZES, Size, parse_sizes
+from dose_response.sweep_report import conclusion, markdown_table, sweep_table
 
 TINY = ["--custom", "a:5:5:2", "--custom", "b:5:5:1", "--custom", "bad:4:5:1",
         "--draws", "100", "--tune", "100", "--advi-n", "2000"]
@@ -134,7 +135,7 @@ def test_report_reads_every_size(swept):
     text = (out / "conclusion.txt").read_text()
     assert "At the largest size run, a (50 observations, 5 groups)" in text and "Failed sizes: bad." in text
     html = (out / "report.html").read_text()
-    assert "from dose_response.sweep import" not in html            # the report shows results, not code
+    assert "from dose_response.sweep_report import" not in html     # the report shows results, not code
     assert 'href="b/recovery_nuts.png"' in html                      # each size's figures are linked
 
 
@@ -248,7 +249,7 @@ def test_an_unusable_out_folder_is_one_clear_line(tmp_path, make_bad):
 
 @pytest.mark.slow
 def test_report_lists_failures_when_no_size_finished(tmp_path):
-    from dose_response.sweep import build_report, write_json
+    from dose_response.sweep_report import build_report, write_json
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         write_json({"size": name, "status": "failed", "error": f"MemoryError: {name} ran out", "n_obs": 10,
