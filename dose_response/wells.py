@@ -78,7 +78,10 @@ def flag_wells(
         many, pair = n >= 3, n == 2
         flag[many] = (np.abs(yv - cmed) > t)[many]
         other = csum - yv
-        flag[pair] = ((np.abs(yv - other) > t * np.sqrt(2)) & (np.abs(r) > np.abs(other - s)) & far)[pair]
+        # at an end, a replicate that sits on its neighbours' level is the evidence a one-sided window lacks: the
+        # well that leaves both is judged by the ordinary threshold (an empty well at the top dose of a plateau)
+        backed = end & (np.abs(other - s) <= 0.5 * t) & (np.abs(r) > t)
+        flag[pair] = ((np.abs(yv - other) > t * np.sqrt(2)) & (np.abs(r) > np.abs(other - s)) & (far | backed))[pair]
     one = n == 1
     if between is not None and one.any():
         t = np.maximum(k * between(level), FLAG_FLOOR * span)

@@ -72,3 +72,16 @@ def test_the_model_leaves_flagged_wells_out_and_says_so(caplog):
     with caplog.at_level(logging.WARNING, logger="dose_response"):
         m.spec.rebuild(parameterization="noncentered")          # a retry's rebuild repeats no warning
     assert "gross errors" not in caplog.text
+
+
+def test_an_empty_well_at_the_top_dose_is_flagged_when_its_replicate_stays_on_the_plateau():
+    """An end cell has neighbours on one side only, so alone it is flagged only when off by a whole dynamic range; a
+    replicate that stays on its neighbours' level backs the ordinary threshold. Both wells low (a real last step) is
+    still a curve."""
+    for seed in range(5):
+        df = _curves(seed, reps=2)
+        top = df.index[(df.group == "flat") & (df.concentration == df.concentration.max())]
+        df.loc[top[0], "response"] = 1.0                       # an empty well; its replicate reads ~98
+        assert list(df.index[flag_wells(df)]) == [top[0]], seed
+        df.loc[top[1], "response"] = 3.0                       # both low: the curve falls at its top dose
+        assert not flag_wells(df).any(), seed
