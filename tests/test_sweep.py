@@ -231,14 +231,14 @@ def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("make_bad", ["file", "under_file", "read_only"])
 def test_an_unusable_out_folder_is_one_clear_line(tmp_path, make_bad):
-    if make_bad == "read_only" and os.geteuid() == 0:
-        pytest.skip("root can write to a read-only folder")
     target = tmp_path / "out"
     if make_bad == "file":
         target.write_text("x")
     elif make_bad == "under_file":
         (tmp_path / "f").write_text("x")
         target = tmp_path / "f" / "out"
+    elif os.geteuid() == 0:   # root writes through a chmod: sysfs, which refuses a new folder even to root, stands in
+        target = Path("/sys") / "dose_response_out"
     else:
         target.mkdir()
         target.chmod(0o500)
