@@ -15,9 +15,9 @@ import pytensor.tensor as pt
 from .data import LN10, SHARE, four_pl_np, safe_log10, validate
 
 # %% auto #0
-__all__ = ['EINF_MARGIN', 'OPTIONS', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'POPULATION_PARAMS',
-           'GROUP_VARS', 'CURVE_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit', 'data_scales',
-           'default_priors', 'group_param_of']
+__all__ = ['EINF_MARGIN', 'OPTIONS', 'POOLING_MIN_GROUPS', 'CENTER_RATIO', 'GROUP_PARAMS', 'SAMPLED', 'IC50_POSITION',
+           'POPULATION_PARAMS', 'GROUP_VARS', 'CURVE_PARAMS', 'four_pl', 'DoseData', 'prepare', 'Scales', 'einf_logit',
+           'data_scales', 'default_priors', 'sampled_names', 'group_param_of']
 
 # %% ../nbs/01a_curve.ipynb #cell-005
 def _four_pl_x(x, zero, log10_ic50, top, bottom, hill, increasing: bool = False):
@@ -138,6 +138,8 @@ def default_priors(s: Scales) -> dict[str, Any]:
         "einf_bounds": s.einf_bounds,
         "einf_logit_mu": (float(s.einf_logit(s.resp_end)), 1.5), "einf_logit_sigma": 1.5,
         "log_hill_mu": (0.0, 1.0), "log_hill_sigma": 0.5,
+        # with `ic50_window`: the logit of an IC50's place in its group's window, 0 its middle, +-2.2 a tenth from its ends
+        f"{IC50_POSITION}_mu": (0.0, 1.5), f"{IC50_POSITION}_sigma": 1.0,
         "sigma": s.span / 4, "nu": (2.0, 0.1),
         # per-group noise (`noise="group"`): log SD ~ Normal(mu, sd), mu around a tenth of the span, groups within ~x/÷3
         "log_sigma_mu": (float(np.log(s.span / 10)), 1.0), "log_sigma_sigma": 0.5,
@@ -163,11 +165,18 @@ GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")   # the model's free par
 # four 4PL parameters that drc reports (compared between fits and against a simulation's truth)
 # a saturating response is sampled as the logit of its place between the data's bounds (`Scales.einf_bounds`)
 SAMPLED = {"log10_ic50": "log10_ic50", "e0": "e0", "einf": "einf_logit", "log_hill": "log_hill"}
-POPULATION_PARAMS = tuple(f"{SAMPLED[p]}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + ("sigma", "log_sigma_mu", "log_sigma_sigma", "nu", "active_share")
+# with `ic50_window` an IC50 is sampled as the logit of its place in its group's window (`build_model`)
+IC50_POSITION = "ic50_position"
+POPULATION_PARAMS = tuple(f"{SAMPLED[p]}_{s}" for p in GROUP_PARAMS for s in ("mu", "sigma")) + (
+    f"{IC50_POSITION}_mu", f"{IC50_POSITION}_sigma", "sigma", "log_sigma_mu", "log_sigma_sigma", "nu", "active_share")
 GROUP_VARS = ("log10_ic50", "ic50", "e0", "einf", "top", "bottom", "hill")
 CURVE_PARAMS = ("log10_ic50", "top", "bottom", "hill")
 _BASE = {"log10_ic50": "log10_ic50", "ic50": "log10_ic50", "e0": "e0", "einf": "einf", "einf_logit": "einf",
-         "top": "e0", "bottom": "einf", "hill": "log_hill", "log_hill": "log_hill"}
+         "top": "e0", "bottom": "einf", "hill": "log_hill", "log_hill": "log_hill", IC50_POSITION: "log10_ic50"}
+
+def sampled_names(ic50_window: float | None) -> dict[str, str]:
+    "The name each group parameter is sampled under: `SAMPLED`, the IC50 as its window position with `ic50_window`."
+    return {**SAMPLED, "log10_ic50": IC50_POSITION} if ic50_window is not None else dict(SAMPLED)
 
 def group_param_of(var: str) -> str | None:
     "The group parameter a posterior variable belongs to (`log_hill_sigma` -> `log_hill`, `ic50` -> `log10_ic50`), or None."

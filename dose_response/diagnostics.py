@@ -17,7 +17,7 @@ import pandas as pd
 from .convergence import ess_bulk, ess_tail, rhat
 from .data import four_pl_np, sample_groups, tested_range, validate
 from .inference import fit_info
-from .curve import GROUP_VARS, POPULATION_PARAMS, SAMPLED, group_param_of
+from .curve import GROUP_VARS, IC50_POSITION, POPULATION_PARAMS, SAMPLED, group_param_of
 
 # %% auto #0
 __all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'summarize_groups', 'p_more_potent',
@@ -82,7 +82,8 @@ def _remedy(idata, worst: str) -> str:
     if info.get("model_hierarchical") and param and form not in ("noncentered", "unpooled"):
         steps.append(f"parameterization={{'{param}': 'noncentered'}} (the population of {param} is what mixes worst)")
     elif param:
-        steps.append(f"a tighter prior on {param} (e.g. priors={{'{SAMPLED[param]}_mu': (..., smaller sd)}}): "
+        prior = IC50_POSITION if param == "log10_ic50" and f"{IC50_POSITION}_mu" in idata.posterior else SAMPLED[param]
+        steps.append(f"a tighter prior on {param} (e.g. priors={{'{prior}_mu': (..., smaller sd)}}): "
                      "the data do not pin it down")
     if info.get("model_hierarchical"):
         steps.append("pooling='none' if the groups are too few to learn a population from")

@@ -18,16 +18,16 @@ from pymc.model_graph import ModelGraph
 
 from .choices import (CENTRED, NONCENTRED, GroupFits, choose_parameterization, describe_parameterization,
                                    ls_group_fits, parameterization_forms, sampled_scale)
-from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _four_pl_x,
-                                 data_scales, default_priors, einf_logit, prepare)
+from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _four_pl_x, data_scales,
+                                 default_priors, einf_logit, prepare, sampled_names)
 from .data import check_design, four_pl_np, log, validate
 from .likelihood import (MIXTURE_MIN_SHARE, _noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
 from .wells import flag_wells
 
 # %% auto #0
-__all__ = ['initial_values', 'ModelSpec', 'informing_groups', 'build_model', 'plot_model_graph', 'random_points', 'prior_curves',
-           'plot_prior_predictive']
+__all__ = ['initial_values', 'ic50_windows', 'ModelSpec', 'informing_groups', 'build_model', 'plot_model_graph', 'random_points',
+           'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-020
 def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool):
@@ -54,8 +54,9 @@ def _robust_center_spread(v: np.ndarray, floor: float) -> tuple[float, float]:
     return med, max(1.4826 * float(np.median(np.abs(v - med))), floor)
 
 def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, forms: dict[str, np.ndarray],
-                   pooled: dict[str, bool], group_noise: bool = False) -> dict[str, np.ndarray | float]:
-    "Starting values from the least-squares fits, by model variable name (constrained space)."
+                   pooled: dict[str, bool], group_noise: bool = False,
+                   window: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray | float]:
+    "Starting values from the least-squares fits, by model variable name (constrained space); `window`: see `ic50_windows`."
     s = data_scales(data)
     est = fits.est.copy()
     est[:, 0] = np.clip(est[:, 0], s.x_lo - 1.0, s.x_hi + 1.0)     # an IC50 the data cannot place: near the doses
@@ -76,11 +77,15 @@ def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, form
         pd.Series(data.cell_n).groupby(data.cell_group).sum()
     est[loose, 1] = est[loose, 2] = level.to_numpy()[loose]
     est[:, 2] = np.clip(einf_logit(est[:, 2], priors["einf_bounds"]), -4.0, 4.0)   # the scale einf is sampled on
+    if window is not None:                                       # ... and the IC50, as its place in the window
+        q = np.clip((est[:, 0] - window[0]) / (window[1] - window[0]), 0.02, 0.98)
+        est[:, 0] = np.log(q / (1 - q))
+    sampled = sampled_names(None if window is None else 1.0)
     sigma = float(np.clip(fits.sigma, 1e-3 * priors["sigma"], 2 * priors["sigma"]))
     out: dict[str, np.ndarray | float] = {"log_sigma_mu": np.log(sigma), "log_sigma_sigma": 0.2,
                                           "log_sigma_z": np.zeros(data.n_groups)} if group_noise else {"sigma": sigma}
     for k, p in enumerate(GROUP_PARAMS):
-        v, p = est[:, k], SAMPLED[p]
+        v, p = est[:, k], sampled[p]
         if not pooled[GROUP_PARAMS[k]]:
             out[p] = v
             continue
@@ -91,6 +96,13 @@ def initial_values(data: DoseData, priors: dict[str, Any], fits: GroupFits, form
         name = p if (f == CENTRED).all() else f"{p}_z" if (f == NONCENTRED).all() else f"{p}_raw"
         out[name] = np.where(f == CENTRED, v, z)
     return out
+
+# %% ../nbs/01_model.ipynb #win-ex-01
+def ic50_windows(data: DoseData, decades: float) -> tuple[np.ndarray, np.ndarray]:
+    "Per group, the log10 IC50 window of `build_model(ic50_window=decades)`: its lowest and highest dose -/+ `decades`."
+    x = pd.Series(np.where(data.cell_zero > 0, np.nan, data.cell_x)).groupby(data.cell_group)
+    return x.min().to_numpy() - decades, x.max().to_numpy() + decades
+
 
 # %% ../nbs/01_model.ipynb #cell-022
 @dataclass
@@ -110,6 +122,7 @@ class ModelSpec:
     noise: str = "shared"                         # one noise SD, or one per group from a population ("group")
     flat_groups: list = field(default_factory=list)  # groups whose data show no dose response (`flat_groups`)
     n_flagged: int = 0                            # wells left out as gross errors (`flag_wells`); `df.flagged` says which
+    sampled: dict = field(default_factory=lambda: dict(SAMPLED))  # the name each group parameter is sampled under
     df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data, a `flagged` column added
     data: DoseData | None = field(default=None, repr=False, compare=False)    # ... and its arrays
 
@@ -119,7 +132,7 @@ class ModelSpec:
 
     def to_attrs(self) -> dict[str, Any]:
         "Flat, NetCDF-friendly version (prefix `model_`)."
-        skip = ("priors", "options", "parameterization", "df", "data", "flat_groups")
+        skip = ("priors", "options", "parameterization", "df", "data", "flat_groups", "sampled")
         out = {f"model_{f.name}": getattr(self, f.name) for f in fields(self) if f.name not in skip}
         out["model_parameterization"] = json.dumps(self.parameterization)
         out["model_batch_size"] = self.batch_size or 0
@@ -213,11 +226,16 @@ def build_model(
     inactive: Literal["auto"] | bool = "auto",  # each group active (4PL) or flat; auto: fit_nuts's remedy
     bad_wells: Literal["auto", "flag", "keep"] = "auto",  # leave out gross-error wells (`flag_wells`); auto: with a Normal likelihood
     noise: Literal["shared", "group"] = "shared",  # one noise SD, or one per group from a population (pooled fits)
+    ic50_window: float | None = None,     # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
-                   priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells, noise=noise)
+                   priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells, noise=noise,
+                   ic50_window=ic50_window)
+    if ic50_window is not None and not (isinstance(ic50_window, (int, float)) and not isinstance(ic50_window, bool)
+                                        and 0 < ic50_window < np.inf):
+        raise ValueError(f"ic50_window={ic50_window!r} must be a positive number of decades, or None")
     parameterization_forms(parameterization)   # refuse a bad option before any work
     _check_option("bad_wells", bad_wells)
     _check_option("noise", noise)
@@ -249,7 +267,13 @@ def build_model(
     # while pooling those with few wells (see the note on `noise` in the text for why it is not the default)
     group_noise = noise == "group"
     with pm.Model(coords={"group": data.labels}) as model:
-        theta = {p: _group_param(SAMPLED[p], prior, forms[p], pooled[p]) for p in GROUP_PARAMS}
+        sampled = sampled_names(ic50_window)
+        theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p]) for p in GROUP_PARAMS}
+        window = ic50_windows(data, float(ic50_window)) if ic50_window is not None else None
+        if window is not None:   # the IC50 is the logit of its place in the window: it cannot leave the window
+            lo_x, hi_x = window
+            theta["log10_ic50"] = pm.Deterministic("log10_ic50", lo_x + (hi_x - lo_x) * pm.math.sigmoid(theta["log10_ic50"]),
+                                                   dims="group")
         lo, hi = prior["einf_bounds"]
         theta["einf"] = pm.Deterministic("einf", lo + (hi - lo) * pm.math.sigmoid(theta["einf"]), dims="group")
         pm.Deterministic("ic50", 10.0 ** theta["log10_ic50"], dims="group")
@@ -269,14 +293,14 @@ def build_model(
             _normal_cells(data, sigma, batch_size, mean_of, theta["e0"], share)
         else:
             _per_observation(data, sigma, nu, batch_size, mean_of)
-        for name, value in initial_values(data, prior, fits, forms, pooled, group_noise).items():
+        for name, value in initial_values(data, prior, fits, forms, pooled, group_noise, window).items():
             model.set_initval(model[name], value)
         if inactive:
             model.set_initval(share, float(np.clip(1 - flat.mean(), 0.1, 0.9)))
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
                            batch_size, prior, options, inactive=bool(inactive), noise="group" if group_noise else "shared",
                            flat_groups=list(data.labels[flat]),
-                           n_flagged=int(flagged.sum()), df=tidy, data=data)
+                           n_flagged=int(flagged.sum()), sampled=sampled, df=tidy, data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029

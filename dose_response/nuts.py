@@ -21,7 +21,7 @@ import pymc as pm
 
 from .convergence import ess_bulk, ess_tail, rhat
 from .fitrecord import NUMBA_FLAGS, _MODEL_OPTIONS, _as_model, _check_count, _finish
-from .curve import GROUP_PARAMS, SAMPLED, group_param_of
+from .curve import GROUP_PARAMS, group_param_of
 from .data import log
 from .kernel import register_jax
 from .precondition import (NoJointMode, _group_values, fit_preconditioner, preconditioned_model,
@@ -73,8 +73,9 @@ def funnel(idata: az.InferenceData, model: pm.Model, ratio: float = 0.5) -> list
         return []
     shrink = {}
     for p in GROUP_PARAMS:
-        if f"{SAMPLED[p]}_sigma" in idata.posterior and model.spec.parameterization.get(p) != "noncentered":
-            s = idata.posterior[f"{SAMPLED[p]}_sigma"].values
+        name = f"{model.spec.sampled[p]}_sigma"
+        if name in idata.posterior and model.spec.parameterization.get(p) != "noncentered":
+            s = idata.posterior[name].values
             shrink[p] = float(np.median(s[div]) / np.median(s))
     return [p for p in sorted(shrink, key=shrink.get) if shrink[p] < ratio]
 
@@ -154,7 +155,7 @@ def _next_attempt(idata, attempt: Attempt, chains: int, previous: Attempt | None
         culprit = funnel(idata, a.model)
         if culprit:
             return a.retry(f"{a.divergences} divergences in the funnel of "
-                           + " and ".join(f"{SAMPLED[p]}_sigma" for p in culprit),
+                           + " and ".join(f"{a.model.spec.sampled[p]}_sigma" for p in culprit),
                            model=_noncentre(a.model, culprit), noncentered=culprit)
         if a.target_accept < RETRY_TARGET_ACCEPT:
             return a.retry(f"{a.divergences} divergences", target_accept=RETRY_TARGET_ACCEPT)

@@ -202,7 +202,7 @@ def _looks_wide(columns: pd.Index) -> bool:
 
 # %% ../nbs/00b_reading.ipynb #cfg-6adcb10a
 CONFIG_KEYS = ("priors", "parameterization", "likelihood", "pooling", "inactive", "noise", "compress", "chains",
-               "mass_matrix")   # what a config file may set: the fit's settings without a flag of their own
+               "mass_matrix", "ic50_window")   # what a config file may set: the fit's settings without a flag of their own
 CONFIG_FLAGS = {"draws": "--draws", "tune": "--tune", "target_accept": "--target-accept", "bad_wells": "--bad-wells",
                 "seed": "--seed", "method": "--method", "controls": "--controls"}
 _NUTS_ONLY = {"chains", "mass_matrix"}
@@ -255,4 +255,7 @@ def read_config(path: str | Path, method: str = "nuts") -> dict[str, Any]:
     if "chains" in config and not (isinstance(config["chains"], int) and not isinstance(config["chains"], bool)
                                    and config["chains"] >= 1):
         raise ValueError(f"{where}: chains must be a whole number, at least 1; got {config['chains']!r}")
+    window = config.get("ic50_window", 1.0)
+    if not (isinstance(window, (int, float)) and not isinstance(window, bool) and 0 < window < float("inf")):
+        raise ValueError(f"{where}: ic50_window must be a positive number of decades; got {window!r}")
     return config

@@ -389,3 +389,30 @@ def test_noise_per_group_learns_which_groups_are_noisy():
     is_loud = sd.index.str.startswith("loud")
     assert sd[is_loud].min() > 2 * sd[~is_loud].max()        # a factor 10 apart in truth
     assert 8 < np.exp(np.log(sd[is_loud]).mean()) < 40 and 1 < np.exp(np.log(sd[~is_loud]).mean()) < 4
+
+
+def test_an_ic50_window_keeps_each_ic50_within_its_own_doses():
+    """`ic50_window=w`: each group's IC50 is sampled as its place between its own lowest dose - w and highest + w
+    decades (prior draws of a pooled screen whose groups were tested over ranges three decades apart), pooled on that
+    position; the starting point is inside; a rebuild keeps the option; a bad width is refused before any work."""
+    df, _ = dr.simulate(8, replicates=2, seed=5)
+    groups = df.group.unique()
+    shifted = pd.concat([df[df.group == g].assign(concentration=df.concentration[df.group == g] * 10.0 ** (3 * (i % 2)))
+                         for i, g in enumerate(groups)], ignore_index=True)
+    m = dr.build_model(shifted, ic50_window=1.0, pooling="partial")
+    assert {"ic50_position_mu", "ic50_position_sigma"} <= set(m.named_vars) and "log10_ic50_mu" not in m.named_vars
+    assert m.spec.sampled["log10_ic50"] == "ic50_position"
+    lo, hi = model_module.ic50_windows(m.spec.data, 1.0)
+    assert np.allclose(hi - lo, hi[0] - lo[0]) and abs((lo[1] - lo[0]) - 3.0) < 1e-9   # its own range, +-1 decade
+    x = pm.sample_prior_predictive(300, model=m, var_names=["log10_ic50"], random_seed=1).prior["log10_ic50"].values
+    x = x.reshape(-1, len(groups))
+    assert ((x >= lo) & (x <= hi)).all() and (x.max(0) - x.min(0) > 0.5 * (hi - lo)).all()
+    start = m.compile_fn(m["log10_ic50"], inputs=m.value_vars, on_unused_input="ignore")(m.initial_point())
+    assert ((start > lo) & (start < hi)).all()
+    rebuilt = m.spec.rebuild(parameterization="noncentered")
+    assert "ic50_position_z" in rebuilt.named_vars and rebuilt.spec.options["ic50_window"] == 1.0
+    plain = dr.build_model(shifted, pooling="partial")
+    assert "log10_ic50_mu" in plain.named_vars and "ic50_position_mu" not in plain.named_vars
+    for bad in (0, -1.0, float("inf"), "1", True):
+        with pytest.raises(ValueError, match="ic50_window"):
+            dr.build_model(shifted, ic50_window=bad)
