@@ -63,7 +63,8 @@ def sbc_priors(design: SBCDesign) -> dict[str, Any]:
 # %% ../nbs/11_calibration.ipynb #cell-008
 # what SBC ranks: the group-level parameters of every group, the population ones and the noise SD (Normal likelihood)
 QUANTITIES = GROUP_PARAMS + tuple(p for p in POPULATION_PARAMS   # of the default model: Normal, one noise SD
-                                   if p not in ("nu", "active_share", "log_sigma_mu", "log_sigma_sigma"))
+                                   if p not in ("nu", "active_share", "log_sigma_mu", "log_sigma_sigma",
+                                                 "ic50_position_mu", "ic50_position_sigma"))
 
 def draw_truths(model: pm.Model, n: int, seed: int) -> list[dict[str, np.ndarray]]:
     "`n` draws of every ranked quantity from the model's prior."
