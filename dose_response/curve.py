@@ -152,6 +152,12 @@ OPTIONS = {"parameterization": ("auto", "centered", "noncentered"), "likelihood"
            "compress": ("auto", True, False), "pooling": ("auto", "partial", "none"), "inactive": ("auto", True, False),
            "bad_wells": ("auto", "flag", "keep"), "noise": ("shared", "group")}
 
+def _check_window(ic50_window: Any) -> None:
+    "Refuse an `ic50_window` that is not a positive, finite number of decades (None, no window, is allowed)."
+    if ic50_window is not None and not (isinstance(ic50_window, (int, float)) and not isinstance(ic50_window, bool)
+                                        and 0 < ic50_window < float("inf")):
+        raise ValueError(f"ic50_window={ic50_window!r} must be a positive number of decades, or None")
+
 def _check_option(name: str, value: str, allowed: tuple | None = None) -> None:
     "Refuse `value` unless it is one of `allowed` (default: `OPTIONS[name]`), naming what is."
     allowed = OPTIONS[name] if allowed is None else allowed

@@ -18,7 +18,7 @@ from pymc.model_graph import ModelGraph
 
 from .choices import (CENTRED, NONCENTRED, GroupFits, choose_parameterization, describe_parameterization,
                                    ls_group_fits, parameterization_forms, sampled_scale)
-from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _four_pl_x, data_scales,
+from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _check_window, _four_pl_x, data_scales,
                                  default_priors, einf_logit, prepare, sampled_names)
 from .data import check_design, four_pl_np, log, validate
 from .likelihood import (MIXTURE_MIN_SHARE, _noise, _normal_cells, _normal_grid, _per_observation,
@@ -233,9 +233,7 @@ def build_model(
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
                    priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells, noise=noise,
                    ic50_window=ic50_window)
-    if ic50_window is not None and not (isinstance(ic50_window, (int, float)) and not isinstance(ic50_window, bool)
-                                        and 0 < ic50_window < np.inf):
-        raise ValueError(f"ic50_window={ic50_window!r} must be a positive number of decades, or None")
+    _check_window(ic50_window)
     parameterization_forms(parameterization)   # refuse a bad option before any work
     _check_option("bad_wells", bad_wells)
     _check_option("noise", noise)

@@ -221,7 +221,7 @@ def read_config(path: str | Path, method: str = "nuts") -> dict[str, Any]:
     """`fit`'s keyword arguments from a TOML file: the settings without a flag of their own (`CONFIG_KEYS`), each
     checked before any work; what cannot be used is a `ValueError` that says what can."""
     from dose_response.choices import parameterization_forms
-    from dose_response.curve import OPTIONS, Scales, _check_option, default_priors
+    from dose_response.curve import OPTIONS, Scales, _check_option, _check_window, default_priors
     from dose_response.nuts import MASS_MATRICES
     where = f"config file {str(path)!r}"
     try:
@@ -255,7 +255,8 @@ def read_config(path: str | Path, method: str = "nuts") -> dict[str, Any]:
     if "chains" in config and not (isinstance(config["chains"], int) and not isinstance(config["chains"], bool)
                                    and config["chains"] >= 1):
         raise ValueError(f"{where}: chains must be a whole number, at least 1; got {config['chains']!r}")
-    window = config.get("ic50_window", 1.0)
-    if not (isinstance(window, (int, float)) and not isinstance(window, bool) and 0 < window < float("inf")):
-        raise ValueError(f"{where}: ic50_window must be a positive number of decades; got {window!r}")
+    try:
+        _check_window(config.get("ic50_window"))
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
     return config

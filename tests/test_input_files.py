@@ -211,7 +211,7 @@ def test_repeated_rows_are_named_by_their_line_in_the_file_and_warned_about_once
     ('parameterization = {slope = "noncentered"}', "unknown parameter(s) ['slope']"),
     ('likelihood = "cauchy"', "likelihood='cauchy' is not one of"),
     ("chains = 0", "chains must be a whole number, at least 1"),
-    ("ic50_window = -1", "ic50_window must be a positive number of decades"),
+    ("ic50_window = -1", "ic50_window=-1 must be a positive number of decades"),
     ("pooling = ", "is not TOML"),
 ])
 def test_a_config_file_that_cannot_be_used_is_exit_2_before_reading_the_data(tmp_path, capsys, toml, message):
