@@ -80,11 +80,12 @@ def _parser() -> argparse.ArgumentParser:
                    "(e.g. 10): they are converted to doses")
     f.add_argument("--bad-wells", default="auto", choices=OPTIONS["bad_wells"], help="wells far from their dose "
                    "neighbours and replicates: auto/flag leave them out of a Normal fit and mark them (default: auto)")
-    f.add_argument("--draws", type=int, default=1000, help="NUTS draws per chain (default: 1000)")
+    f.add_argument("--draws", type=int, default=None, help="NUTS draws per chain (default: fit_nuts's, 2000, or 1000 "
+                   "under block preconditioning)")
     f.add_argument("--tune", type=int, default=None, help="NUTS warm-up draws per chain (default: fit_nuts's, 1000, "
                    "or 300 under block preconditioning)")
     f.add_argument("--target-accept", type=float, default=None, help="NUTS target acceptance rate (default: the "
-                   "model's, 0.8 or 0.85)")
+                   "model's, 0.95, or 0.85 under block preconditioning)")
     f.add_argument("--config", default=None, metavar="FILE", help="a TOML file of the fit's settings that have no flag: "
                    "priors, parameterization, likelihood, pooling, inactive, noise, chains; e.g. a line "
                    "'parameterization = {einf = \"noncentered\"}' (the remedy a report names)")
@@ -262,7 +263,8 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
     from dose_response.sweep_report import template_path
     echo(f"[fit] {df.group.nunique()} group(s), {len(df)} observations; fitting with {args.method} "
          f"(seed {args.seed}) at {time.strftime('%H:%M:%S')}")
-    options = {"draws": args.draws, **({"target_accept": args.target_accept} if args.target_accept else {}),
+    options = {**({"draws": args.draws} if args.draws else {}),
+               **({"target_accept": args.target_accept} if args.target_accept else {}),
                **({"tune": args.tune} if args.tune else {})} if args.method == "nuts" else {}
     if args.bad_wells != "auto":
         options["bad_wells"] = args.bad_wells
@@ -292,9 +294,10 @@ def _fit(args: argparse.Namespace, out: Path, echo) -> int:
 def _block_argv(args: argparse.Namespace, data: Path, out: Path) -> list[str]:
     "The `dose-response fit` arguments of one block: the command's own, for the block's rows in `data`."
     argv = ["fit", str(data), "--concentration", args.concentration, "--response", args.response, "--out", str(out),
-            "--method", args.method, "--seed", str(args.seed), "--bad-wells", args.bad_wells, "--draws", str(args.draws)]
+            "--method", args.method, "--seed", str(args.seed), "--bad-wells", args.bad_wells]
     for flag, value in (("--group", args.group[0] if args.group else None), ("--controls", args.controls),
-                        ("--tune", args.tune), ("--config", Path(args.config).resolve() if args.config else None),
+                        ("--draws", args.draws), ("--tune", args.tune),
+                        ("--config", Path(args.config).resolve() if args.config else None),
                         ("--log-doses", args.log_doses), ("--target-accept", args.target_accept)):
         if value is not None:
             argv += [flag, str(value)]

@@ -38,8 +38,11 @@ def ic50_table(idata: az.InferenceData, df: pd.DataFrame | None = None) -> pd.Da
                         "top": s["top_median"], "bottom": s["bottom_median"], "hill": s["hill_median"],
                         "p_ic50_below_range": s["p_ic50_below_range"], "p_ic50_above_range": s["p_ic50_above_range"],
                         "conc_min": s["conc_min"], "conc_max": s["conc_max"]})
-    out["ic50_reached"] = ~not_reached(out.join(s[["p_active"]]) if "p_active" in s else out)  # False: report "not reached"
+    extra = [c for c in ("looks_flat", "p_active") if c in s]
+    out["ic50_reached"] = ~not_reached(out.join(s[extra]))  # False: report "not reached"
     out = out.loc[r.index].join(r[["rank", "p_more_potent_than_next", "rank_q05", "rank_q95"]])[IC50_COLUMNS]
+    if "looks_flat" in s:  # the fit recorded which groups' data show no dose response (`flat_groups`)
+        out["looks_flat"] = s["looks_flat"].loc[r.index]
     if "p_active" in s:    # a fit with inactive groups (01_model) says how likely each group is to do anything at all
         out["p_active"] = s["p_active"].loc[r.index]
     flagged = _flagged_per_group(idata)
@@ -47,7 +50,8 @@ def ic50_table(idata: az.InferenceData, df: pd.DataFrame | None = None) -> pd.Da
         out["n_flagged"] = flagged.reindex(out.index, fill_value=0).astype(int)
     return out
 
-OPTIONAL_COLUMNS = ["p_active", "n_flagged"]   # present when the fit has inactive groups / recorded flagged wells
+# present when the fit recorded which groups look flat / has inactive groups / recorded flagged wells
+OPTIONAL_COLUMNS = ["looks_flat", "p_active", "n_flagged"]
 
 def _flagged_per_group(idata: az.InferenceData) -> pd.Series | None:
     "Wells left out as gross errors per group, from the fit's observed data (None: the fit does not record them)."
@@ -71,10 +75,13 @@ def flagged_text(idata: az.InferenceData, shown: int = 10) -> str:
 
 def not_reached(table: pd.DataFrame, p: float = 0.5) -> pd.Series:
     """Groups whose IC50 the data do not reach: above the tested range with probability > `p`; or neither inside nor
-    below it (a flat curve's IC50 spreads to both sides); or likely flat (`p_active` < `p`)."""
+    below it (a flat curve's IC50 spreads to both sides); or likely flat: `p_active` < `p` in a fit with inactive groups,
+    else data that show no dose response (`looks_flat`, whose IC50 is the population's guess, not the data's)."""
     above, below = table["p_ic50_above_range"], table["p_ic50_below_range"]
     out = (above > p) | ((1 - above - below < p) & (below < p))
-    return out | (table["p_active"] < p) if "p_active" in table else out
+    if "p_active" in table:
+        return out | (table["p_active"] < p)
+    return out | table["looks_flat"].astype(bool) if "looks_flat" in table else out
 
 def activity_text(table: pd.DataFrame) -> str:
     "A warning when no group (or almost none) reaches its IC50 within the tested range; empty otherwise."

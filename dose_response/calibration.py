@@ -33,8 +33,8 @@ from .data import log
 from .model import build_model
 
 # %% auto #0
-__all__ = ['QUANTITIES', 'SBCDesign', 'sbc_priors', 'draw_truths', 'simulate_truth', 'nutpie_refitter', 'thinned', 'ranks_of',
-           'rank_uniformity', 'SBCResult', 'sbc', 'plot_sbc']
+__all__ = ['SBC_MODEL', 'QUANTITIES', 'SBCDesign', 'sbc_priors', 'draw_truths', 'simulate_truth', 'nutpie_refitter', 'thinned',
+           'ranks_of', 'rank_uniformity', 'SBCResult', 'sbc', 'plot_sbc']
 
 # %% ../nbs/11_calibration.ipynb #cell-005
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ def sbc_priors(design: SBCDesign) -> dict[str, Any]:
     return default_priors(Scales(lo, hi, x_lo, x_hi, resp_start=hi, resp_end=lo))
 
 # %% ../nbs/11_calibration.ipynb #cell-008
+# the model SBC builds for every data set: one model whatever the data (no "auto" choice may differ between them), and
+# the IC50 on the log10 scale (`ic50_window=None`), whose population is the Normal the ranks below were published for
+SBC_MODEL = dict(pooling="partial", inactive=False, bad_wells="keep", ic50_window=None)
 # what SBC ranks: the group-level parameters of every group, the population ones and the noise SD (Normal likelihood)
 QUANTITIES = GROUP_PARAMS + tuple(p for p in POPULATION_PARAMS   # of the default model: Normal, one noise SD
                                    if p not in ("nu", "active_share", "log_sigma_mu", "log_sigma_sigma",
@@ -167,13 +170,11 @@ class SBCResult:
         return rank_uniformity(self.ranks, self.n_ranks, **kw)
 
 def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_accept, cores=None):
-    template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial",
-                           inactive=False, bad_wells="keep")
+    template = build_model(design.frame(), priors=priors, parameterization=parameterization, **SBC_MODEL)
     refit = nutpie_refitter(template)
     def fit(df: pd.DataFrame, seed: int) -> tuple[xr.Dataset, dict]:
         import nutpie
-        compiled = refit(build_model(df, priors=priors, parameterization=parameterization, pooling="partial",
-                                     inactive=False, bad_wells="keep"))
+        compiled = refit(build_model(df, priors=priors, parameterization=parameterization, **SBC_MODEL))
         idata = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept,
                               progress_bar=False, save_warmup=False, **({"cores": cores} if cores else {}))
         post = idata.posterior[list(QUANTITIES)]
@@ -183,10 +184,9 @@ def _nuts_fits(design, priors, parameterization, draws, tune, chains, target_acc
     return template, fit
 
 def _advi_fits(design, priors, parameterization, n_ranks, advi_kw, fitter=fit_advi):
-    template = build_model(design.frame(), priors=priors, parameterization=parameterization, pooling="partial",
-                           inactive=False, bad_wells="keep")
+    template = build_model(design.frame(), priors=priors, parameterization=parameterization, **SBC_MODEL)
     def fit(df: pd.DataFrame, seed: int) -> tuple[xr.Dataset, dict]:
-        idata = fitter(df, priors=priors, parameterization=parameterization, pooling="partial", inactive=False, bad_wells="keep",
+        idata = fitter(df, priors=priors, parameterization=parameterization, **SBC_MODEL,
                          draws=n_ranks, seed=seed, n_weights=0, progressbar=False, **advi_kw)
         return idata.posterior, {"converged": bool(idata.posterior.attrs["converged"]),
                                  "n_iter": int(idata.posterior.attrs["n_iter"])}

@@ -137,7 +137,7 @@ def default_priors(s: Scales) -> dict[str, Any]:
         "e0_mu": (s.resp_start, s.span / 2), "e0_sigma": s.span / 4,
         "einf_bounds": s.einf_bounds,
         "einf_logit_mu": (float(s.einf_logit(s.resp_end)), 1.5), "einf_logit_sigma": 1.5,
-        "log_hill_mu": (0.0, 1.0), "log_hill_sigma": 0.5,
+        "log_hill_mu": (0.0, 0.6), "log_hill_sigma": 0.5,
         # with `ic50_window`: the logit of an IC50's place in its group's window, 0 its middle, +-2.2 a tenth from its ends
         f"{IC50_POSITION}_mu": (0.0, 1.5), f"{IC50_POSITION}_sigma": 1.0,
         "sigma": s.span / 4, "nu": (2.0, 0.1),
@@ -165,7 +165,7 @@ def _check_option(name: str, value: str, allowed: tuple | None = None) -> None:
         raise ValueError(f"{name}={value!r} is not one of {allowed}")
 
 POOLING_MIN_GROUPS = 6  # groups needed before "auto" pools them through a population
-CENTER_RATIO = 1.0      # a group pins a parameter when its standard error is below this share of the population SD
+CENTER_RATIO = 0.5      # a group pins a parameter when its standard error is below this share of the population SD
 GROUP_PARAMS = ("log10_ic50", "e0", "einf", "log_hill")   # the model's free parameters of each group
 # the one home of the other names: population-level parameters and noise, what a fit reports per group, and the
 # four 4PL parameters that drc reports (compared between fits and against a simulation's truth)

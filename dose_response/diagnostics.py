@@ -194,13 +194,16 @@ def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, pr
     else:
         raise ValueError("this fit does not record the tested concentrations: pass the data, summarize_groups(idata, df)")
     out["conc_min"], out["conc_max"] = tested["conc_min"].to_numpy(), tested["conc_max"].to_numpy()
+    if "dose_range" in idata.groups() and "looks_flat" in idata.dose_range:   # the group's data show no dose response
+        out["looks_flat"] = idata.dose_range["looks_flat"].to_series().reindex(groups).to_numpy(bool)
     out["p_ic50_below_range"] = (draws["log10_ic50"] < np.log10(out["conc_min"].to_numpy())).mean(axis=0)
     out["p_ic50_above_range"] = (draws["log10_ic50"] > np.log10(out["conc_max"].to_numpy())).mean(axis=0)
     if "p_active" in post:     # a screen fitted with inactive groups: the probability each one does anything
         out["p_active"] = group_draws(idata, "p_active").mean(axis=0)
-    if "log10_ic50_sigma" in post:
-        pop_var = float((post["log10_ic50_sigma"] ** 2).mean())
-        out["shrinkage_log10_ic50"] = np.clip(draws["log10_ic50"].var(axis=0) / pop_var, 0, 1)
+    pooled_as = next((v for v in (IC50_POSITION, "log10_ic50") if f"{v}_sigma" in post), None)
+    if pooled_as is not None:   # on the scale the IC50 is pooled on: its window position (`ic50_window`) or itself
+        pop_var = float((post[f"{pooled_as}_sigma"] ** 2).mean())
+        out["shrinkage_log10_ic50"] = np.clip(group_draws(idata, pooled_as).var(axis=0) / pop_var, 0, 1)
     else:
         out["shrinkage_log10_ic50"] = np.nan   # a single group: nothing to pool toward
     return out

@@ -87,10 +87,13 @@ def _observed(model: pm.Model) -> xr.Dataset:
                               "flagged": ("obs_id", flagged)})
 
 def _dose_range(model: pm.Model) -> xr.Dataset:
-    "Lowest and highest non-zero concentration tested for each group (kept with the fit, for summaries)."
-    r = tested_range(model.spec.df, model.spec.data.labels)
-    return xr.Dataset({c: ("group", r[c].to_numpy()) for c in ("conc_min", "conc_max")},
-                      coords={"group": model.spec.data.labels})
+    """Lowest and highest non-zero concentration tested for each group, and whether its data look flat (`flat_groups`:
+    no dose response against the noise), kept with the fit for summaries."""
+    labels = model.spec.data.labels
+    r = tested_range(model.spec.df, labels)
+    flat = pd.Index(labels).isin(model.spec.flat_groups)
+    return xr.Dataset({**{c: ("group", r[c].to_numpy()) for c in ("conc_min", "conc_max")}, "looks_flat": ("group", flat)},
+                      coords={"group": labels})
 
 def fit_info(idata: az.InferenceData) -> dict[str, Any]:
     "The attrs a fit recorded, with JSON fields decoded."

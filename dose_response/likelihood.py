@@ -17,7 +17,7 @@ from .curve import DoseData
 from .kernel import grid_ss
 
 # %% auto #0
-__all__ = ['FLAT_P', 'MIXTURE_MIN_SHARE', 'cell_grid', 'flat_groups']
+__all__ = ['FLAT_P', 'cell_grid', 'flat_groups']
 
 # %% ../nbs/01d_likelihood.ipynb #cell-018
 def cell_grid(data: DoseData, max_padding: float = 1.5) -> dict[str, np.ndarray] | None:
@@ -101,7 +101,6 @@ def _per_observation(data: DoseData, sigma, nu, batch_size: int | None, mean_of)
 
 # %% ../nbs/01d_likelihood.ipynb #new-2d46b0c5
 FLAT_P = 0.05   # a group whose cell means a constant explains at this level (chi-squared test) may be inactive
-MIXTURE_MIN_SHARE = 0.05   # "auto" fits the mixture first when at least this share of groups look flat
 
 def _group_levels(data: DoseData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Per group: observations, mean response, and the between-cell sum of squares about that mean."

@@ -21,7 +21,7 @@ from .choices import (CENTRED, NONCENTRED, GroupFits, choose_parameterization, d
 from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _check_window, _four_pl_x, data_scales,
                                  default_priors, einf_logit, prepare, sampled_names)
 from .data import check_design, four_pl_np, log, validate
-from .likelihood import (MIXTURE_MIN_SHARE, _noise, _normal_cells, _normal_grid, _per_observation,
+from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
 from .wells import flag_wells
 
@@ -159,16 +159,12 @@ def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size
     if compress is True and likelihood != "normal":
         raise ValueError("compress=True needs likelihood='normal': a Student-t likelihood has no sufficient statistics")
     picked = []
-    if inactive == "auto":   # the mixture when some groups look flat and the likelihood allows it (see above)
-        # a handful of flat-looking groups among thousands barely move the population, and the mixture's gradient
-        # costs more: then the plain 4PL first, and the mixture only if its chains disagree (fit_nuts)
-        inactive = bool(flat.any()) and flat.mean() >= MIXTURE_MIN_SHARE and likelihood == "normal" \
-            and compress is not False and not batch_size
+    if inactive == "auto":   # the plain 4PL first; the mixture is fit_nuts's remedy when the chains disagree (01d)
+        inactive = False
         if flat.any():
-            picked.append(f"inactive={inactive} ({int(flat.sum())} of {data.n_groups} group(s) show no dose response, "
-                          f"e.g. {list(data.labels[flat][:5])}" + ("; each group active or flat: if the chains disagree, "
-                          "fit_nuts also tries the plain 4PL)" if inactive else "; the plain 4PL first: fewer than "
-                          f"{MIXTURE_MIN_SHARE:.0%} of the groups)" if flat.any() else ")"))
+            picked.append(f"inactive=False ({int(flat.sum())} of {data.n_groups} group(s) show no dose response, "
+                          f"e.g. {list(data.labels[flat][:5])}; the plain 4PL first: if its chains disagree, fit_nuts "
+                          "tries each group active or flat)")
     if compress == "auto":   # cells when they are fewer, the mixture needs them, or the grid kernel can take them
         compress = likelihood == "normal" and (data.n_cells < data.n_obs or bool(inactive) or on_grid)
         picked.append(f"compress={compress} ({data.n_obs:g} observations in {data.n_cells} cells"
@@ -226,7 +222,7 @@ def build_model(
     inactive: Literal["auto"] | bool = "auto",  # each group active (4PL) or flat; auto: fit_nuts's remedy
     bad_wells: Literal["auto", "flag", "keep"] = "auto",  # leave out gross-error wells (`flag_wells`); auto: with a Normal likelihood
     noise: Literal["shared", "group"] = "shared",  # one noise SD, or one per group from a population (pooled fits)
-    ic50_window: float | None = None,     # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
+    ic50_window: float | None = 1.0,      # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."

@@ -28,9 +28,9 @@ from .precondition import (NoJointMode, _group_values, fit_preconditioner, preco
                                         use_blocks)
 
 # %% auto #0
-__all__ = ['MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES', 'BLOCK_TARGET_ACCEPT', 'TUNE',
-           'BLOCK_TUNE', 'MAX_ATTEMPTS', 'funnel', 'Attempt', 'compile_nutpie', 'jax_cache_dir', 'check_nuts_args',
-           'fit_nuts']
+__all__ = ['MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES', 'TARGET_ACCEPT', 'DRAWS',
+           'BLOCK_TARGET_ACCEPT', 'TUNE', 'BLOCK_TUNE', 'MAX_ATTEMPTS', 'funnel', 'Attempt', 'compile_nutpie',
+           'jax_cache_dir', 'check_nuts_args', 'fit_nuts']
 
 # %% ../nbs/02c_nuts.ipynb #cell-009
 def _split_tuning(idata: az.InferenceData, total_s: float) -> dict[str, float]:
@@ -297,7 +297,8 @@ def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept
     "Refuse arguments `fit_nuts` cannot use, before the model is built or compiled."
     if backend not in ("nutpie", "pymc", "numpyro"):
         raise ValueError(f"backend={backend!r} is not one of ('nutpie', 'pymc', 'numpyro')")
-    _check_count("draws", draws, 1)
+    if draws is not None:   # None: fit_nuts's default
+        _check_count("draws", draws, 1)
     if tune is not None:   # None: fit_nuts's default
         _check_count("tune", tune, 1 if backend == "nutpie" else 0)      # nutpie panics without warm-up
     _check_count("chains", chains, 1)
@@ -316,7 +317,9 @@ def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept
 # %% ../nbs/02c_nuts.ipynb #cell-010
 RETRY_TARGET_ACCEPT = 0.99   # target acceptance rate of the attempt after one that diverged
 MASS_MATRICES = ("auto", "diagonal", "block")
-BLOCK_TARGET_ACCEPT = 0.85   # the default target_accept under block preconditioning (see below)
+TARGET_ACCEPT = 0.95         # the default target_accept (see above) ...
+DRAWS = 2000                 # ... and draws per chain (see above)
+BLOCK_TARGET_ACCEPT = 0.85   # ... and under block preconditioning (see below)
 TUNE = 1000                  # the default warm-up draws per chain
 BLOCK_TUNE = 300             # ... and under block preconditioning, which starts from the metric (see below)
 MAX_ATTEMPTS = 3             # first run plus at most two remedies
@@ -324,12 +327,12 @@ MAX_ATTEMPTS = 3             # first run plus at most two remedies
 def fit_nuts(
     data_or_model: pd.DataFrame | pm.Model,  # tidy data, or a model from build_model
     *,
-    draws: int = 1000,             # kept draws per chain
+    draws: int | None = None,      # kept draws per chain: None is 2000, or 1000 with block preconditioning
     tune: int | None = None,       # warm-up draws per chain: None is 1000, or 300 with block preconditioning
     chains: int = 4,
     seed: int = 0,
     backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie",
-    target_accept: float | None = None,  # NUTS's target acceptance rate: None is 0.8, or 0.85 with block preconditioning
+    target_accept: float | None = None,  # NUTS's target acceptance rate: None is 0.95, or 0.85 with block preconditioning
     retry: bool = True,            # run again with a remedy when a run diverges or mixes poorly (see `attempts`)
     progressbar: bool = True,
     mass_matrix: Literal["auto", "diagonal", "block"] = "auto",  # nutpie: 'block' preconditions each group (below)
@@ -345,7 +348,9 @@ def fit_nuts(
     if mass_matrix == "block" and not _group_values(model):
         raise ValueError("mass_matrix='block' needs parameters with one value per group; this model has none")
     if target_accept is None:
-        target_accept = BLOCK_TARGET_ACCEPT if backend == "nutpie" and use_blocks(model, mass_matrix) else 0.8
+        target_accept = BLOCK_TARGET_ACCEPT if backend == "nutpie" and use_blocks(model, mass_matrix) else TARGET_ACCEPT
+    if draws is None:
+        draws = 1000 if backend == "nutpie" and use_blocks(model, mass_matrix) else DRAWS
     first = Attempt(model, target_accept, draws, tune)
     if backend == "nutpie":
         idata, timing, attempts = _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix)

@@ -6,7 +6,8 @@ import pytest
 import xarray as xr
 
 import dose_response.calibration as cal
-from dose_response.calibration import (QUANTITIES, SBCDesign, rank_uniformity, ranks_of, sbc, sbc_priors, thinned)
+from dose_response.calibration import (QUANTITIES, SBC_MODEL, SBCDesign, rank_uniformity, ranks_of, sbc, sbc_priors,
+                                       thinned)
 from dose_response.model import build_model
 
 DESIGN = SBCDesign(groups=6, doses=6, replicates=2)
@@ -22,8 +23,7 @@ def test_ranks_count_the_draws_below_the_truth():
 
 
 def test_the_fitted_model_has_the_prior_the_truths_are_drawn_from():
-    model = build_model(DESIGN.frame(), priors=sbc_priors(DESIGN), parameterization="noncentered", pooling="partial",
-                        inactive=False, bad_wells="keep")      # as `sbc` builds every model
+    model = build_model(DESIGN.frame(), priors=sbc_priors(DESIGN), parameterization="noncentered", **SBC_MODEL)
     assert model.spec.priors == sbc_priors(DESIGN)
     truths = cal.draw_truths(model, 400, seed=0)
     mu = np.array([t["log10_ic50_mu"] for t in truths])

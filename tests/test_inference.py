@@ -30,7 +30,8 @@ def test_nuts_recovers_known_parameters(nuts, screen):
     # or 65% for one parameter (13 of 20) with probability well under 1%.
     assert np.mean(list(cov.values())) >= 0.8 and all(v >= 0.65 for v in cov.values()), cov
     post = nuts.posterior
-    assert abs(float(post.log10_ic50_mu.mean()) - screen[1].attrs["log10_ic50_mu"]) < 0.5
+    # the population's typical IC50 (the IC50s are pooled on their window position: `ic50_window`)
+    assert abs(float(np.median(post.log10_ic50.mean(("chain", "draw")))) - screen[1].attrs["log10_ic50_mu"]) < 0.5
     assert abs(float(post.sigma.mean()) - screen[1].attrs["sigma"]) < 1.0
 
 
@@ -38,7 +39,7 @@ def test_diagnose_passes_a_good_fit(nuts):
     d = diagnose(nuts)
     assert d.converged, d.reasons
     assert d.max_rhat <= 1.01 and d.min_ess_bulk >= 400 and d.min_ess_tail >= 400 and d.divergences == 0
-    assert {"log10_ic50", "log10_ic50_mu", "sigma"} <= set(d.table.index)
+    assert {"log10_ic50", "ic50_position_mu", "sigma"} <= set(d.table.index)
 
 
 def test_diagnose_flags_an_unconverged_fit(screen):
@@ -58,12 +59,12 @@ def test_fit_records_method_settings_timing_versions(nuts):
     info = fit_info(nuts)
     assert (info["method"], info["backend"], info["seed"], info["n_obs"], info["n_groups"]) == ("nuts", "nutpie", SEED, 880, 20)
     assert info["settings"]["draws"] >= 1000 and info["settings"]["chains"] == 4
-    assert info["attempts"][0]["why"] == "first run" and info["attempts"][0]["target_accept"] == 0.8
+    assert info["attempts"][0]["why"] == "first run" and info["attempts"][0]["target_accept"] == 0.95
     assert info["compile_s"] > 0 and info["tune_s"] > 0 and info["sample_s"] > 0
     assert info["wall_s"] == pytest.approx(info["compile_s"] + info["tune_s"] + info["sample_s"])
     assert {"pymc", "nutpie", "arviz", "python"} <= set(info["versions"])
     assert set(info["model_parameterization"]) == {"log10_ic50", "e0", "einf", "log_hill"} and info["model_compress"] == 1
-    assert set(nuts.posterior.data_vars) >= {"log10_ic50", "ic50", "top", "bottom", "hill", "log10_ic50_mu", "sigma"}
+    assert set(nuts.posterior.data_vars) >= {"log10_ic50", "ic50", "top", "bottom", "hill", "ic50_position_mu", "sigma"}
     assert "log_likelihood" not in nuts.groups() and "warmup_posterior" not in nuts.groups()
     obs = nuts.observed_data                          # the data travel with the fit, one row per observation
     assert obs["response"].size == 880 and set(obs["obs_group"].values) == set(nuts.posterior.group.values)

@@ -58,8 +58,9 @@ def test_the_report_runs_on_a_mixture_fit_of_a_screen_with_bad_wells_and_partial
     assert set(verdict) >= {"converged", "max_rhat", "reasons"}           # parsed: valid JSON (null, not NaN)
     html = (tmp_path / "analysis.ipynb").read_text()
     assert "left out as gross errors" in html and "Dose-response analysis" in html
-    # every IC50 lies beyond the top dose or the group is flat: the table and the report say "not reached"
-    assert not_reached(table).mean() >= 0.5, table[["p_ic50_above_range", "p_ic50_below_range", "p_active"]]
+    # every IC50 lies beyond the top dose or the group is flat: no interval claims an IC50 inside the doses (a start of a
+    # fall is as well explained by a shallow curve as by a steep one beyond: the intervals reach past the top dose)
+    assert (table["ic50_q95"] > table["conc_max"]).mean() >= 0.75, table[["ic50_q05", "ic50_q95", "conc_max", "p_active"]]
     assert (table["ic50_reached"] == ~not_reached(table)).all()            # ic50.csv says which, row by row
     assert not activity_text(table) or "reaches its IC50 within the tested range" in html
     assert (tmp_path / "curves_01.png").exists()
