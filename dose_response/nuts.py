@@ -29,8 +29,8 @@ from .precondition import (NoJointMode, _group_values, fit_preconditioner, preco
 
 # %% auto #0
 __all__ = ['MIXING_CHECK_MAX', 'MIXTURE_RHAT', 'RETRY_TARGET_ACCEPT', 'MASS_MATRICES', 'TARGET_ACCEPT', 'DRAWS',
-           'BLOCK_TARGET_ACCEPT', 'TUNE', 'BLOCK_TUNE', 'MAX_ATTEMPTS', 'funnel', 'Attempt', 'compile_nutpie',
-           'jax_cache_dir', 'check_nuts_args', 'fit_nuts']
+           'BLOCK_TARGET_ACCEPT', 'BLOCK_DRAWS', 'TUNE', 'BLOCK_TUNE', 'MAX_ATTEMPTS', 'funnel', 'Attempt',
+           'compile_nutpie', 'jax_cache_dir', 'check_nuts_args', 'fit_nuts']
 
 # %% ../nbs/02c_nuts.ipynb #cell-009
 def _split_tuning(idata: az.InferenceData, total_s: float) -> dict[str, float]:
@@ -320,6 +320,7 @@ MASS_MATRICES = ("auto", "diagonal", "block")
 TARGET_ACCEPT = 0.95         # the default target_accept (see above) ...
 DRAWS = 2000                 # ... and draws per chain (see above)
 BLOCK_TARGET_ACCEPT = 0.85   # ... and under block preconditioning (see below)
+BLOCK_DRAWS = 1000           # ... and its draws per chain
 TUNE = 1000                  # the default warm-up draws per chain
 BLOCK_TUNE = 300             # ... and under block preconditioning, which starts from the metric (see below)
 MAX_ATTEMPTS = 3             # first run plus at most two remedies
@@ -347,10 +348,9 @@ def fit_nuts(
     model, kw = _as_model(data_or_model, dict(kw))
     if mass_matrix == "block" and not _group_values(model):
         raise ValueError("mass_matrix='block' needs parameters with one value per group; this model has none")
-    if target_accept is None:
-        target_accept = BLOCK_TARGET_ACCEPT if backend == "nutpie" and use_blocks(model, mass_matrix) else TARGET_ACCEPT
-    if draws is None:
-        draws = 1000 if backend == "nutpie" and use_blocks(model, mass_matrix) else DRAWS
+    blocks = backend == "nutpie" and use_blocks(model, mass_matrix)   # the defaults differ under block preconditioning
+    target_accept = target_accept if target_accept is not None else BLOCK_TARGET_ACCEPT if blocks else TARGET_ACCEPT
+    draws = draws if draws is not None else BLOCK_DRAWS if blocks else DRAWS
     first = Attempt(model, target_accept, draws, tune)
     if backend == "nutpie":
         idata, timing, attempts = _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix)
