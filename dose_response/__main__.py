@@ -56,12 +56,16 @@ def _parser() -> argparse.ArgumentParser:
                        "Exit status: 0 converged, 3 finished but not converged, 2 bad input.")
     f.add_argument("data", help="the screen: one row per measurement (.csv, .tsv, .parquet, .xlsx)")
     f.add_argument("--group", action="append", default=None, help="column of group labels (compound, cell line), read "
-                   "as text; omit for one curve (one column: join drug and cell line into one label)")
+                   "as text; repeat it for a screen of drugs x cell lines (--group drug --group cell_line: one curve "
+                   "per pair); omit for one curve")
     f.add_argument("--concentration", required=True, help="column of doses (original units, >= 0; 0 = control)")
     f.add_argument("--response", required=True, help="column of measured responses")
     f.add_argument("--out", required=True, help="output folder (created if needed)")
     f.add_argument("--controls", default=None, metavar="LEVEL",
-                   help="a label of --group whose rows are zero-dose controls shared by every group")
+                   help="a label of (the first) --group whose rows are zero-dose controls shared by every group")
+    f.add_argument("--controls-by", default=None, metavar="COLUMN",
+                   help="with --controls: each value of COLUMN (a plate, a cell line) has its own controls, which "
+                        "serve only its own curves")
     f.add_argument("--method", default="nuts", choices=["nuts", "advi", "block_advi", "fullrank_advi", "pathfinder"],
                    help="how to fit (default: nuts; the others are faster approximations: advi's intervals are too "
                         "narrow, block_advi's close to NUTS's on simulated screens)")
@@ -154,6 +158,7 @@ class BadInput(ValueError):
 CLI_WORDS = {"group=None for one curve": "omit --group for one curve",
              "group=, concentration=, response=": "--group, --concentration, --response",
              "controls=<their label>": "--controls LABEL", "controls=": "--controls ", "dropna=True": "--dropna",
+             "controls_by=": "--controls-by ", "(no controls_by)": "(no --controls-by)",
              "bad_wells='keep'": "--bad-wells keep", "(df.drop_duplicates())": "(remove the repeated rows from the file)"}
 
 def cli_message(text: str) -> str:
@@ -190,9 +195,11 @@ def _check_args(args: argparse.Namespace) -> None:
         raise BadInput("--workers and --scheduler run the blocks of --by COLUMN; one fit runs in this process")
     if args.workers is not None and args.workers < 1:
         raise BadInput(f"--workers must be at least 1, got {args.workers}")
-    if args.group and len(args.group) > 1:
-        raise BadInput(f"--group was given {len(args.group)} times ({', '.join(args.group)}): the model fits one "
-                       "population of curves, so give one column (join drug and cell line into one label column)")
+    if args.group and len(set(args.group)) < len(args.group):
+        raise BadInput(f"--group names a column twice ({', '.join(args.group)})")
+    if args.controls_by is not None and args.controls is None:
+        raise BadInput(f"--controls-by {args.controls_by} says whose controls serve which curves: name them with "
+                       "--controls")
     try:
         from dose_response.reading import read_config
         args.config_options = read_config(args.config, args.method) if args.config else {}
@@ -241,15 +248,20 @@ def fit_command(args: argparse.Namespace, echo=print) -> int:
 
 def _read_options(args: argparse.Namespace) -> dict:
     "The reading options of `load_screen`, from the command's flags."
-    return dict(controls=args.controls, dropna=args.dropna, sheet=args.sheet, sep=args.sep, decimal=args.decimal,
+    return dict(controls=args.controls, controls_by=args.controls_by, dropna=args.dropna,
+                sheet=args.sheet, sep=args.sep, decimal=args.decimal,
                 encoding=args.encoding, skip_rows=args.skip_rows, normalize=args.normalize_labels,
                 log_doses=args.log_doses)
+
+def _group_arg(args: argparse.Namespace) -> str | list[str] | None:
+    "`--group` as `load_screen` takes it: one column's name, a list of several, or None (one curve)."
+    return None if not args.group else args.group[0] if len(args.group) == 1 else list(args.group)
 
 def _fit(args: argparse.Namespace, out: Path, echo) -> int:
     import json
     import time
     from dose_response.analysis import load_screen
-    group = args.group[0] if args.group else None
+    group = _group_arg(args)
     echo(f"[fit] reading {args.data}")
     try:
         df = load_screen(args.data, group, args.concentration, args.response, **_read_options(args))
@@ -295,7 +307,8 @@ def _block_argv(args: argparse.Namespace, data: Path, out: Path) -> list[str]:
     "The `dose-response fit` arguments of one block: the command's own, for the block's rows in `data`."
     argv = ["fit", str(data), "--concentration", args.concentration, "--response", args.response, "--out", str(out),
             "--method", args.method, "--seed", str(args.seed), "--bad-wells", args.bad_wells]
-    for flag, value in (("--group", args.group[0] if args.group else None), ("--controls", args.controls),
+    for flag, value in (*(("--group", g) for g in args.group or []), ("--controls", args.controls),
+                        ("--controls-by", args.controls_by),
                         ("--draws", args.draws), ("--tune", args.tune),
                         ("--config", Path(args.config).resolve() if args.config else None),
                         ("--log-doses", args.log_doses), ("--target-accept", args.target_accept)):
@@ -334,9 +347,8 @@ def _split_blocks(args: argparse.Namespace, out: Path) -> list:
     import pandas as pd
     from dose_response.many import Task
     from dose_response.reading import read_table
-    group = args.group[0] if args.group else None
     try:
-        raw = read_table(args.data, args.sheet, text_columns=[c for c in (group, args.by) if c], sep=args.sep,
+        raw = read_table(args.data, args.sheet, text_columns=[*(args.group or []), args.by], sep=args.sep,
                          decimal=args.decimal, encoding=args.encoding, skip_rows=args.skip_rows)
     except ValueError as e:
         raise BadInput(f"bad input: {e}") from None

@@ -12,7 +12,7 @@ import arviz as az
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .diagnostics import Diagnostics, plot_ppc, rank_potency, summarize_groups
+from .diagnostics import Diagnostics, fit_factors, plot_ppc, rank_potency, summarize_groups
 from .inference import fit_info
 from .curve import POOLING_MIN_GROUPS
 
@@ -48,7 +48,8 @@ def ic50_table(idata: az.InferenceData, df: pd.DataFrame | None = None) -> pd.Da
     flagged = _flagged_per_group(idata)
     if flagged is not None:  # the wells the fit left out as gross errors (`flag_wells`), per group
         out["n_flagged"] = flagged.reindex(out.index, fill_value=0).astype(int)
-    return out
+    factors = fit_factors(idata)   # the group columns the labels were made of (drug, cell line): first, beside the label
+    return pd.concat([s[factors].loc[out.index], out], axis=1) if factors else out
 
 # present when the fit recorded which groups look flat / has inactive groups / recorded flagged wells
 OPTIONAL_COLUMNS = ["looks_flat", "p_active", "n_flagged"]

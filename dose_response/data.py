@@ -18,9 +18,9 @@ from scipy.special import expit
 log = logging.getLogger("dose_response")
 
 # %% auto #0
-__all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'ROWS_ATTR', 'LN10', 'DATA_DIR', 'DATASETS', 'show_log', 'validate', 'source_rows',
-           'check_design', 'peaked_groups', 'tested_range', 'safe_log10', 'four_pl_np', 'sample_groups', 'plot_curves',
-           'repo_root', 'load_dataset']
+__all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'FACTORS_ATTR', 'GROUP_SEP', 'ROWS_ATTR', 'LN10', 'DATA_DIR', 'DATASETS', 'show_log',
+           'validate', 'source_rows', 'check_design', 'peaked_groups', 'tested_range', 'group_factors', 'safe_log10',
+           'four_pl_np', 'sample_groups', 'plot_curves', 'repo_root', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -75,10 +75,15 @@ def _check_label_types(labels: pd.Series, col: str) -> None:
 
 SINGLE_CURVE = "curve"  # the group label `validate(..., group=None)` gives a single curve
 SHARE = "_share"        # column of the weight of each row: 1, or 1/groups for a copy of a shared control (`validate`)
+FACTORS_ATTR = "factors"  # `validate`'s output attrs: the group columns (two or more) a group label is made of ...
+GROUP_SEP = ":"           # ... joined by this ("D01:L07"); each stays a column of its own
+_RESERVED = ("group", "concentration", "response", SHARE, "flagged", "conc_min", "conc_max", "looks_flat")
+_BLOCK = "_block"         # the `controls_by` column while controls are copied
 
 def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, controls: Any,
-                     shown: str | None = None) -> pd.DataFrame:
-    "Copy the rows of group level `controls` (zero-dose controls shared by all groups) into every other group."
+                     shown: str | None = None, block: str | None = None) -> pd.DataFrame:
+    """Copy the rows of group level `controls` (zero-dose controls) into every other group: every group of the screen,
+    or with `block` (the column `shown` as `controls_by`) the groups of the same block (plate, cell line) only."""
     is_ctrl = df[group] == controls
     if not is_ctrl.any():
         raise ValueError(f"controls={controls!r}: no row of column {shown or group!r} has that label; "
@@ -90,47 +95,96 @@ def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, con
     ctrl, rest = df[is_ctrl], df[~is_ctrl]
     if rest.empty:
         raise ValueError(f"controls={controls!r}: every row is a control; there is no dosed group to share them with")
-    groups = pd.unique(rest[group])
-    # each group gets every control well, counted 1/(number of groups) times: the wells are measured once, and the
-    # likelihood counts them once in all (a copy at full weight in every group would claim G times the information)
-    copies = [ctrl.assign(**{group: g, SHARE: 1.0 / len(groups)}) for g in groups]
+    if block is None:
+        blocks = [(ctrl, rest)]
+    else:
+        blocks = [(ctrl[ctrl[_BLOCK] == b], rows) for b, rows in rest.groupby(_BLOCK, sort=False)]
+        bare = [rows[_BLOCK].iloc[0] for c, rows in blocks if c.empty]
+        if bare:
+            raise ValueError(f"controls_by={block!r}: {len(bare)} {block}(s) have curves but no control rows "
+                             f"(controls={controls!r}), e.g. {bare[:5]}: their curves would have no zero-dose "
+                             f"reference. Add their controls, or share one set with every curve (no controls_by)")
+        idle = sorted(set(ctrl[_BLOCK]) - set(rest[_BLOCK]), key=str)
+        if idle:
+            log.warning(f"controls_by={block!r}: the controls of {len(idle)} {block}(s) serve no curve and are not "
+                        f"used, e.g. {idle[:5]}")
+    # each group gets every control well of its block, counted 1/(number of groups in the block) times: the wells are
+    # measured once, and the likelihood counts them once in all (a full copy in every group would claim G times the
+    # information)
+    copies = []
+    for c, rows in blocks:
+        groups = pd.unique(rows[group])
+        copies += [c.assign(**{group: g, SHARE: 1.0 / len(groups)}) for g in groups]
     return pd.concat([rest.assign(**{SHARE: 1.0}), *copies])
+
+def _group_columns(group: str | Sequence[str] | None) -> list[str]:
+    "The group columns `validate` reads: `group`, one or several (none for one curve)."
+    if isinstance(group, (list, tuple)):
+        if not group:
+            raise ValueError("group=[] names no column: give one or more group columns, or group=None for one curve")
+        if len(set(group)) < len(group):
+            raise ValueError(f"group={list(group)} names a column twice")
+        return list(group)
+    return [] if group is None else [group]
+
+def _joined_labels(df: pd.DataFrame, columns: list[str], controls: Any) -> pd.Series:
+    """One label per row from several group columns (`GROUP_SEP`); a control row (`controls` in the first column)
+    keeps that label alone, whatever its other columns say."""
+    label = df[columns[0]].astype(str)
+    for c in columns[1:]:
+        label = label + GROUP_SEP + df[c].astype(str)
+    return label.where(df[columns[0]] != controls, controls) if controls is not None else label
 
 def validate(
     df: pd.DataFrame,          # one row per measurement
-    group: str | None = "group",  # column holding the group label (compound, cell line, curve); None: one curve
+    group: str | Sequence[str] | None = "group",  # column(s) of group labels: one (curve), or several (drug, cell line)
     concentration: str = "concentration",  # column holding the dose, original units, >= 0
     response: str = "response",  # column holding the measured response
     *,
-    controls: Any = None,      # a label of `group` whose rows are zero-dose controls shared by every group
+    controls: Any = None,      # a label of the (first) group column whose rows are zero-dose controls
+    controls_by: str | None = None,  # a column (plate, cell line): each block's controls serve its own curves only
     dropna: bool = False,      # drop rows with a missing value (and log how many) instead of refusing them
 ) -> pd.DataFrame:
-    "Check `df` and return the canonical tidy frame (`group`, `concentration`, `response`); raise `ValueError` naming what is wrong."
+    """Check `df` and return the canonical tidy frame (`group`, `concentration`, `response`, and each group column
+    when there are several); raise `ValueError` naming what is wrong."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0:
         raise ValueError("empty input: the data frame has no rows")
+    columns = _group_columns(group)
+    kept = [c for c in df.attrs.get(FACTORS_ATTR, []) if c in df.columns] if group == "group" else []
+    factors = columns if len(columns) > 1 else kept    # several columns: each is kept beside the joined label
     source = source_rows(df)                          # what a user calls each row: file line, Excel row, index label
     df = df.assign(**{_POS: np.arange(len(df))})      # ... followed through dropped and copied rows
     if group is None:
-        if controls is not None:
+        if controls is not None or controls_by is not None:
             raise ValueError("controls= names a group level, so it needs a group column (group=None is one curve)")
-        df, group = df.assign(**{"__group__": SINGLE_CURVE}), "__group__"
-    missing = [c for c in (group, concentration, response) if c not in df.columns]
+        df, columns = df.assign(**{"__group__": SINGLE_CURVE}), ["__group__"]
+    if controls_by is not None and controls is None:
+        raise ValueError(f"controls_by={controls_by!r} says whose controls serve which curves: name them with controls=")
+    needed = [*columns, concentration, response, *([controls_by] if controls_by is not None else [])]
+    missing = [c for c in dict.fromkeys(needed) if c not in df.columns]
     if missing:
-        raise ValueError(f"missing column(s) {missing}; the data frame has {list(df.columns)} "
+        raise ValueError(f"missing column(s) {missing}; the data frame has {[c for c in df.columns if c != _POS]} "
                          "(name the right ones with group=, concentration=, response=; group=None for one curve)")
+    clash = [c for c in columns if c in _RESERVED] if len(columns) > 1 else []
+    if clash:
+        raise ValueError(f"group column(s) {clash} have names the tidy frame uses itself; rename them, e.g. "
+                         f"df.rename(columns={{{clash[0]!r}: 'treatment'}})")
     if dropna:
-        na = df[[group, concentration, response]].isna().any(axis=1)
+        na = df[list(dict.fromkeys(needed))].isna().any(axis=1)
         if na.any():
             log.warning(f"validate(dropna=True) dropped {int(na.sum())} of {len(df)} rows with a missing value: "
                         f"rows {_rows(df.index[na])}")
             df = df[~na]
         if len(df) == 0:
             raise ValueError("every row has a missing value: nothing is left after dropna")
-    if df[group].isna().any():
-        raise ValueError(f"column {group!r} (group) has missing labels at rows {_rows(df.index[df[group].isna()])}")
-    _check_label_types(df[group], group)
+    for c in columns + ([controls_by] if controls_by is not None else []):
+        if df[c].isna().any():
+            what = "group" if c in columns else "controls_by"
+            raise ValueError(f"column {c!r} ({what}) has missing labels at rows {_rows(df.index[df[c].isna()])}")
+        _check_label_types(df[c], c)
+    label = _joined_labels(df, columns, controls) if len(columns) > 1 else df[columns[0]]
     conc = _numeric(df, concentration, "concentration")
     resp = _numeric(df, response, "response")
     neg = conc < 0
@@ -139,22 +193,31 @@ def validate(
                          f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}; if the doses are logarithms, convert "
                          "them (10 ** dose) or give their base: log_doses=10 (--log-doses 10)")
     shares = df[SHARE] if SHARE in df.columns else None      # a frame `validate` made already keeps its weights
-    df = pd.DataFrame({"group": df[group], "concentration": conc, "response": resp, _POS: df[_POS]}, index=df.index)
+    out = pd.DataFrame({"group": label, "concentration": conc, "response": resp, _POS: df[_POS]}, index=df.index)
+    if controls_by is not None:
+        out[_BLOCK] = df[controls_by]
     if shares is not None:
-        df[SHARE] = shares.astype(float)
+        out[SHARE] = shares.astype(float)
     if controls is not None:
-        df = _shared_controls(df, "group", df["concentration"], controls, shown=group)
-    pos = df[df.concentration > 0]
-    n_doses = pos.groupby("group", sort=False)["concentration"].nunique().reindex(pd.unique(df["group"]), fill_value=0)
+        out = _shared_controls(out, "group", out["concentration"], controls, shown=columns[0],
+                               block=controls_by).drop(columns=[_BLOCK], errors="ignore")
+    if factors:            # each group's own value of each group column (a copied control takes its group's)
+        first = df.groupby(label, sort=False)[factors].first()
+        for c in factors:
+            out[c] = out["group"].map(first[c]).to_numpy()
+    pos = out[out.concentration > 0]
+    n_doses = pos.groupby("group", sort=False)["concentration"].nunique().reindex(pd.unique(out["group"]), fill_value=0)
     thin = n_doses[n_doses < 2]
     if len(thin):
         hint = "" if controls is not None else " (if they are shared controls, pass controls=<their label>)"
         raise ValueError(f"column {concentration!r}: group(s) {thin.index[:10].tolist()} have fewer than 2 distinct "
                          f"non-zero concentrations ({thin.values[:10].tolist()}); a curve cannot be fitted to them{hint}")
-    out = df.reset_index(drop=True)
+    out = out.reset_index(drop=True)
     pos = out.pop(_POS).to_numpy()
     if source is not None:
         out.attrs[ROWS_ATTR] = source[pos].astype(np.int64).tobytes()   # bytes: cheap to copy, compare and keep
+    if factors:
+        out.attrs[FACTORS_ATTR] = list(factors)
     return out
 
 ROWS_ATTR = "source_rows"   # `validate`'s output attrs: the input row number of each row (bytes of int64)
@@ -271,6 +334,12 @@ def tested_range(df: pd.DataFrame, groups: Sequence | None = None) -> pd.DataFra
     tested = df[df["concentration"] > 0].groupby("group", sort=False)["concentration"].agg(["min", "max"])
     tested = tested.rename(columns={"min": "conc_min", "max": "conc_max"})
     return tested if groups is None else tested.reindex(pd.Index(groups, name="group"))
+
+def group_factors(df: pd.DataFrame) -> pd.DataFrame:
+    """Each group's value of the group columns its label was made of (`validate` with several: drug, cell line), one
+    row per group; no columns when the label is one column's."""
+    factors = [c for c in df.attrs.get(FACTORS_ATTR, []) if c in df.columns]
+    return df.groupby("group", sort=False)[factors].first() if factors else pd.DataFrame(index=pd.unique(df["group"]))
 
 # %% ../nbs/00_data.ipynb #cell-014
 LN10 = float(np.log(10.0))

@@ -20,9 +20,9 @@ from .inference import fit_info
 from .curve import GROUP_VARS, IC50_POSITION, POPULATION_PARAMS, SAMPLED, group_param_of
 
 # %% auto #0
-__all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'summarize_groups', 'p_more_potent',
-           'rank_potency', 'plot_trace', 'plot_energy', 'plot_elbo', 'plot_forest', 'fit_ls', 'plot_shrinkage',
-           'curve_band', 'plot_ppc']
+__all__ = ['Diagnostics', 'convergence_table', 'diagnose', 'group_draws', 'central_interval', 'fit_factors', 'summarize_groups',
+           'p_more_potent', 'rank_potency', 'plot_trace', 'plot_energy', 'plot_elbo', 'plot_forest', 'fit_ls',
+           'plot_shrinkage', 'curve_band', 'plot_ppc']
 
 # %% ../nbs/03_diagnostics.ipynb #cell-007
 @dataclass
@@ -177,6 +177,11 @@ def central_interval(x: np.ndarray, prob: float = 0.9) -> tuple[np.ndarray, np.n
     lo, hi = np.quantile(x, [(1 - prob) / 2, (1 + prob) / 2], axis=0)
     return lo, hi
 
+def fit_factors(idata: az.InferenceData) -> list[str]:
+    "The group columns (drug, cell line) a fit's group labels were made of (`validate` with several); [] for one."
+    info = idata.dose_range if "dose_range" in idata.groups() else {}
+    return [str(v) for v in getattr(info, "data_vars", []) if v not in ("conc_min", "conc_max", "looks_flat")]
+
 def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, prob: float = 0.9) -> pd.DataFrame:
     "One row per group: posterior median and `prob` interval of each curve parameter, out-of-range probabilities, shrinkage."
     post = idata.posterior
@@ -196,6 +201,8 @@ def summarize_groups(idata: az.InferenceData, df: pd.DataFrame | None = None, pr
     out["conc_min"], out["conc_max"] = tested["conc_min"].to_numpy(), tested["conc_max"].to_numpy()
     if "dose_range" in idata.groups() and "looks_flat" in idata.dose_range:   # the group's data show no dose response
         out["looks_flat"] = idata.dose_range["looks_flat"].to_series().reindex(groups).to_numpy(bool)
+    for c in fit_factors(idata):   # the group columns a label was made of (drug, cell line)
+        out[c] = idata.dose_range[c].to_series().reindex(groups).to_numpy()
     out["p_ic50_below_range"] = (draws["log10_ic50"] < np.log10(out["conc_min"].to_numpy())).mean(axis=0)
     out["p_ic50_above_range"] = (draws["log10_ic50"] > np.log10(out["conc_max"].to_numpy())).mean(axis=0)
     if "p_active" in post:     # a screen fitted with inactive groups: the probability each one does anything

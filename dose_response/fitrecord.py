@@ -19,7 +19,7 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from .data import tested_range
+from .data import group_factors, tested_range
 from .many import code_fingerprint
 from .model import build_model
 
@@ -87,13 +87,18 @@ def _observed(model: pm.Model) -> xr.Dataset:
                               "flagged": ("obs_id", flagged)})
 
 def _dose_range(model: pm.Model) -> xr.Dataset:
-    """Lowest and highest non-zero concentration tested for each group, and whether its data look flat (`flat_groups`:
-    no dose response against the noise), kept with the fit for summaries."""
+    """Lowest and highest non-zero concentration tested for each group, whether its data look flat (`flat_groups`:
+    no dose response against the noise), and its value of each group column (`validate` with several), kept with the
+    fit for summaries."""
     labels = model.spec.data.labels
     r = tested_range(model.spec.df, labels)
     flat = pd.Index(labels).isin(model.spec.flat_groups)
-    return xr.Dataset({**{c: ("group", r[c].to_numpy()) for c in ("conc_min", "conc_max")}, "looks_flat": ("group", flat)},
-                      coords={"group": labels})
+    out = xr.Dataset({**{c: ("group", r[c].to_numpy()) for c in ("conc_min", "conc_max")}, "looks_flat": ("group", flat)},
+                     coords={"group": labels})
+    factors = group_factors(model.spec.df)   # the group columns a label was made of (drug, cell line), each group's value
+    for c, values in factors.reindex(labels).items():
+        out[c] = ("group", values.to_numpy())
+    return out
 
 def fit_info(idata: az.InferenceData) -> dict[str, Any]:
     "The attrs a fit recorded, with JSON fields decoded."

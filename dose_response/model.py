@@ -20,7 +20,7 @@ from .choices import (CENTRED, NONCENTRED, GroupFits, choose_parameterization, d
                                    ls_group_fits, parameterization_forms, sampled_scale)
 from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _check_window, _four_pl_x, data_scales,
                                  default_priors, einf_logit, prepare, sampled_names)
-from .data import check_design, four_pl_np, log, validate
+from .data import check_design, four_pl_np, log, source_rows, validate
 from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
 from .wells import flag_wells
@@ -200,13 +200,23 @@ def informing_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | N
     share = np.where(share >= 0.5, 1.0, share)
     return {p: float(share[:, k].sum()) for k, p in enumerate(GROUP_PARAMS)}
 
+def _n_wells(tidy: pd.DataFrame, mask: np.ndarray | None = None) -> int:
+    "The wells among `tidy`'s rows (where `mask`): a shared control copied to every group (`validate`) counts once."
+    rows = source_rows(tidy)
+    mask = np.ones(len(tidy), bool) if mask is None else np.asarray(mask, bool)
+    return int(mask.sum()) if rows is None else len(np.unique(rows[mask]))
+
 def _flag_message(tidy: pd.DataFrame, flagged: pd.Series, shown: int = 5) -> list[str]:
-    "The log's note on the wells `flag_wells` left out (none: no note)."
+    "The log's note on the wells `flag_wells` left out (none: no note); a shared control well is counted once."
     if not flagged.any():
         return []
     rows = tidy[flagged.to_numpy()]
+    src = source_rows(tidy)
+    if src is not None:                     # one example per well, not one per group a shared control was copied to
+        rows = rows[~pd.Series(src[flagged.to_numpy()]).duplicated().to_numpy()]
     examples = "; ".join(f"{r.group} at {r.concentration:g}: {r.response:.4g}" for r in rows.head(shown).itertuples())
-    return [f"{len(rows)} of {len(tidy)} wells are gross errors, far from their dose neighbours and replicates, and are "
+    bad, wells = _n_wells(tidy, flagged.to_numpy()), _n_wells(tidy)
+    return [f"{bad} of {wells} wells are gross errors, far from their dose neighbours and replicates, and are "
             f"left out of the fit (e.g. {examples}{'; ...' if len(rows) > shown else ''}); they are marked in the "
             "report; bad_wells='keep' keeps them"]
 
@@ -294,7 +304,7 @@ def build_model(
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
                            batch_size, prior, options, inactive=bool(inactive), noise="group" if group_noise else "shared",
                            flat_groups=list(data.labels[flat]),
-                           n_flagged=int(flagged.sum()), sampled=sampled, df=tidy, data=data)
+                           n_flagged=_n_wells(tidy, flagged.to_numpy()), sampled=sampled, df=tidy, data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029

@@ -150,43 +150,46 @@ def normalize_labels(labels: pd.Series) -> pd.Series:
     return keys.map(spelling).where(labels.notna(), labels)
 
 # %% ../nbs/00b_reading.ipynb #cell-015
-def _check_group(group: Any) -> str | None:
+def _check_group(group: Any) -> str | list[str] | None:
+    "One group column as its name, several as a list (drug and cell line), none as None."
     if isinstance(group, (list, tuple)):
-        if len(group) == 1:
-            return group[0]
-        raise ValueError(f"one group column, not {len(group)} ({', '.join(map(str, group))}): the model fits one "
-                         "population of curves; make one label column (e.g. drug and cell line joined as 'drug:line') "
-                         "and name it")
+        return group[0] if len(group) == 1 else list(group)
     return group
 
+def _near_duplicates(raw: pd.DataFrame, column: str, normalize: bool) -> None:
+    "Refuse (or, `normalize`, merge) labels of `column` that differ only by case or spacing."
+    same = near_duplicate_labels(raw[column])
+    if same and not normalize:
+        raise ValueError(f"column {column!r} has labels that differ only by case or spacing: "
+                         f"{'; '.join(' / '.join(map(repr, s)) for s in same[:5])}; fix them, or merge them with "
+                         "normalize=True (--normalize-labels)")
+    if same:
+        log.warning(f"merged labels of {column!r} that differ only by case or spacing: {same[:5]}")
+        raw[column] = normalize_labels(raw[column])
+
 def load_screen(path: str | Path, group: str | list | None, concentration: str, response: str, *,
-                controls: Any = None, dropna: bool = False, sheet: str | int | None = None, sep: str | None = None,
+                controls: Any = None, controls_by: str | None = None, dropna: bool = False, sheet: str | int | None = None, sep: str | None = None,
                 decimal: str | None = None, encoding: str | None = None, skip_rows: int = 0,
                 normalize: bool = False, log_doses: float | None = None) -> pd.DataFrame:
     """Read `path` and return the validated tidy frame; `ValueError` names the column and rows of any problem.
     `normalize` merges labels that differ only by case or spacing; `log_doses` is the base the doses are logarithms in."""
     group = _check_group(group)
-    raw = read_table(path, sheet, text_columns=[group] if group else [], sep=sep, decimal=decimal, encoding=encoding,
-                     skip_rows=skip_rows)
-    missing = [c for c in (group, concentration, response) if c is not None and c not in raw.columns]
+    labels = [c for c in ([group] if isinstance(group, str) else group or []) + [controls_by] if c is not None]
+    raw = read_table(path, sheet, text_columns=labels, sep=sep, decimal=decimal, encoding=encoding, skip_rows=skip_rows)
+    first = labels[0] if group else None                # the column a control label is looked for in
+    missing = [c for c in (*labels, concentration, response) if c not in raw.columns]
     if missing and "sheets" in raw.attrs and len(raw.attrs["sheets"]) > 1:
         raise ValueError(f"missing column(s) {missing} on sheet {raw.attrs['sheet']!r}, which has "
                          f"{list(raw.columns)}; the file's sheets are {raw.attrs['sheets']} (pick one with --sheet)")
-    if missing and group in raw.columns and concentration not in raw.columns and _looks_wide(raw.columns):
+    if missing and first in raw.columns and concentration not in raw.columns and _looks_wide(raw.columns):
         raise ValueError(f"missing column {concentration!r}: the file looks wide (one column per dose: "
                          f"{[c for c in raw.columns][1:5]}...); reshape it to one row per well first, e.g. "
-                         f"df.melt(id_vars=[{group!r}], var_name={concentration!r}, value_name={response!r})")
-    if group and group in raw.columns:
-        same = near_duplicate_labels(raw[group])
-        if same and not normalize:
-            raise ValueError(f"column {group!r} has labels that differ only by case or spacing: "
-                             f"{'; '.join(' / '.join(map(repr, s)) for s in same[:5])}; fix them, or merge them with "
-                             "normalize=True (--normalize-labels)")
-        if same:
-            log.warning(f"merged labels that differ only by case or spacing: {same[:5]}")
-            raw[group] = normalize_labels(raw[group])
-        if controls is not None and not isinstance(controls, str):
-            controls = str(controls)              # labels are read as text
+                         f"df.melt(id_vars=[{first!r}], var_name={concentration!r}, value_name={response!r})")
+    for column in labels:
+        if column in raw.columns:
+            _near_duplicates(raw, column, normalize)
+    if first in raw.columns and controls is not None and not isinstance(controls, str):
+        controls = str(controls)                  # labels are read as text
     if log_doses is not None and concentration in raw.columns:
         if not log_doses > 1:
             raise ValueError(f"log_doses is the base of the logarithm (e.g. 10), got {log_doses}")
@@ -194,7 +197,7 @@ def load_screen(path: str | Path, group: str | list | None, concentration: str, 
         raw[concentration] = raw[concentration].where(x.isna(), base ** x)
         log.info(f"doses read as log{log_doses:g} values: {x.min():g}..{x.max():g} became "
                  f"{base ** x.min():.3g}..{base ** x.max():.3g} (no zero-dose controls on a log scale)")
-    return validate(raw, group, concentration, response, controls=controls, dropna=dropna)
+    return validate(raw, group, concentration, response, controls=controls, controls_by=controls_by, dropna=dropna)
 
 def _looks_wide(columns: pd.Index) -> bool:
     "More than three columns named by numbers: one column per dose."
@@ -255,8 +258,10 @@ def read_config(path: str | Path, method: str = "nuts") -> dict[str, Any]:
     if "chains" in config and not (isinstance(config["chains"], int) and not isinstance(config["chains"], bool)
                                    and config["chains"] >= 1):
         raise ValueError(f"{where}: chains must be a whole number, at least 1; got {config['chains']!r}")
+    if config.get("ic50_window") is False:       # TOML has no null: `ic50_window = false` is the unbounded IC50
+        config["ic50_window"] = None
     try:
         _check_window(config.get("ic50_window"))
     except ValueError as e:
-        raise ValueError(f"{where}: {e}") from None
+        raise ValueError(f"{where}: {e} (or false: no window)") from None
     return config

@@ -223,7 +223,9 @@ def screen_summary(t: pd.DataFrame) -> dict[str, float]:
             "coverage": float(np.average(t["coverage"].fillna(0), weights=t["n_determined"])),
             "within_2x": float(np.average(t["within_2x"].fillna(0), weights=t["n_determined"])),
             "flag_recall": float(t["n_flagged_bad"].sum() / max(t["n_bad_wells"].sum(), 1)),
-            "flag_false": int((t["n_flagged"] - t["n_flagged_bad"]).sum()), "wells": int(t["n_obs"].sum())}
+            "flag_false": int((t["n_flagged"] - t["n_flagged_bad"]).sum()),
+            "wells": int((t["n_curves"] * t["doses"] * t["replicates"]).sum())}   # dosed wells (`n_obs` counts
+                                                                                  # each copy of a shared control)
 
 def readme_screens(results: str | Path) -> str:
     "The README's summary of the screen benchmark, from `results/screens.csv` (a line saying how to make it if missing)."
@@ -234,15 +236,14 @@ def readme_screens(results: str | Path) -> str:
     ok = lambda good: "met" if good else "**missed**"
     return "\n".join([
         f"On {s['screens']} random realistic screens of {t.n_curves.min()} to {t.n_curves.max()} curves "
-        f"({s['wells']:,} wells in all; partial and inactive curves, bad wells, plate drift), the default fit converged "
-        f"on **{s['converged']:.0%}** (target {tg['converged']:.0%}: {ok(s['converged'] >= tg['converged'])}), "
-        f"**{s['converged_first']:.0%} on the first attempt** (target {tg['converged_first']:.0%}: "
-        f"{ok(s['converged_first'] >= tg['converged_first'])}).",
-        f"Time end to end grows about linearly: {s['s_per_200']:.0f} s for 200 curves (target {tg['s_per_200']:.0f}: "
-        f"{ok(s['s_per_200'] <= tg['s_per_200'])}), {s['s_per_1000']:.0f} s for 1,000 (target {tg['s_per_1000']:.0f}: "
-        f"{ok(s['s_per_1000'] <= tg['s_per_1000'])}).",
-        f"90% intervals covered the true IC50 of **{s['coverage']:.0%}** of the curves whose data determine it "
-        f"(target {tg['coverage'][0]:.0%}-{tg['coverage'][1]:.0%}: "
-        f"{ok(tg['coverage'][0] <= s['coverage'] <= tg['coverage'][1])}); {s['within_2x']:.0%} of their medians are "
-        f"within x/÷2 of the truth. The bad-well pre-pass found {s['flag_recall']:.0%} of the planted gross errors and "
-        f"took {s['flag_false']} good wells of {s['wells']:,}."])
+        f"({s['wells']:,} dosed wells; partial and inactive curves, bad wells, plate drift: `nbs/08a_screens`, "
+        f"`results/screens.csv`) the default fit converged on **{s['converged']:.0%}** (target "
+        f"{tg['converged']:.0%}: {ok(s['converged'] >= tg['converged'])}), **{s['converged_first']:.0%} at the first "
+        f"attempt** ({tg['converged_first']:.0%}: {ok(s['converged_first'] >= tg['converged_first'])}); "
+        f"{s['s_per_200']:.0f} s for 200 curves ({tg['s_per_200']:.0f}: {ok(s['s_per_200'] <= tg['s_per_200'])}), "
+        f"{s['s_per_1000']:.0f} s for 1,000 ({tg['s_per_1000']:.0f}: {ok(s['s_per_1000'] <= tg['s_per_1000'])}), "
+        f"end to end. 90% intervals covered **{s['coverage']:.0%}** of the true IC50s the data determine "
+        f"({tg['coverage'][0]:.0%}-{tg['coverage'][1]:.0%}: "
+        f"{ok(tg['coverage'][0] <= s['coverage'] <= tg['coverage'][1])}), {s['within_2x']:.0%} of medians within "
+        f"x/÷2; the bad-well pre-pass found {s['flag_recall']:.0%} of the planted errors and took "
+        f"{s['flag_false']} good wells."])

@@ -92,3 +92,21 @@ def test_excel_sheets_are_read_by_name_or_number(tmp_path):
     assert len(by_name) == len(by_number) > 200
     with pytest.raises(ValueError, match="Excel files only"):
         load_screen(repo_root() / "data" / "acidiq.csv", "pct", "dose", "rgr", sheet="plate")
+
+
+@pytest.mark.slow
+def test_fit_a_drug_by_cell_line_screen_with_controls_per_plate(tmp_path):
+    "Two --group columns (one curve per drug and line) and --controls-by plate: each plate's DMSO wells, its own curves."
+    from test_matrix_screens import _plates
+    _plates(seed=2).to_csv(tmp_path / "screen.csv", index=False)
+    out = tmp_path / "out"
+    r = fit_cli(tmp_path / "screen.csv", "--group", "drug", "--group", "cell_line", "--concentration", "dose",
+                "--response", "y", "--controls", "DMSO", "--controls-by", "plate", "--out", out)
+    assert r.returncode in (0, 3), r.stderr[-2000:]
+    table = pd.read_csv(out / "ic50.csv", index_col="group")
+    assert list(table.columns[:2]) == ["drug", "cell_line"] and list(table.columns[2:2 + len(IC50_COLUMNS)]) == IC50_COLUMNS
+    assert sorted(table.index) == ["a:L1", "a:L2", "a:L3", "b:L1", "b:L2", "b:L3"]
+    # each curve starts at its own plate's control level (100, 120, 140), not at the screen's average
+    start = table.groupby("cell_line")["zero_dose_response"].median()
+    assert (start.diff().dropna().between(12, 28)).all(), start
+    assert "a:L1" in (out / "report.html").read_text()

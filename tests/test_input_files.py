@@ -48,12 +48,16 @@ def test_ids_are_labels_exactly_as_written(tmp_path):
     assert sorted(df.group.unique()) == ["0012", "0013", "12", "13", "1E5"]
 
 
-def test_a_repeated_group_flag_is_refused(tmp_path, capsys):
+def test_a_second_group_column_must_exist_and_differ(tmp_path, capsys):
+    "--group drug --group cell_line is a screen of pairs (tests/test_matrix_screens.py); a missing or repeated one is refused."
     f = write(tmp_path / "two.csv", csv_text(rows(["a", "b"]), header="compound,dose,viability"))
     code = main(["fit", str(f), "--group", "compound", "--group", "cell_line", "--concentration", "dose",
                  "--response", "viability", "--out", str(tmp_path / "out")])
-    assert code == 2 and "--group was given 2 times" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())   # refused before anything
+    assert code == 2 and "missing column(s) ['cell_line']" in capsys.readouterr().err
+    code = main(["fit", str(f), "--group", "compound", "--group", "compound", "--concentration", "dose",
+                 "--response", "viability", "--out", str(tmp_path / "out2")])
+    assert code == 2 and "--group names a column twice" in capsys.readouterr().err
+    assert not (tmp_path / "out2").exists() or not any((tmp_path / "out2").iterdir())   # refused before anything
 
 
 def test_labels_that_differ_by_case_or_spacing_are_refused_or_merged_on_request(tmp_path, capsys):
@@ -240,6 +244,9 @@ def test_a_config_file_reaches_the_fit_and_nuts_only_settings_are_refused_for_ad
     assert seen["priors"] == {"log10_ic50_sigma": 1.5, "log_hill_mu": (0.0, 0.5)}
     code, err = cli(tmp_path, f, "--config", config, "--method", "advi", capsys=capsys)
     assert code == 2 and "chains, which only NUTS uses" in err
+    seen.clear()
+    off = write(tmp_path / "off.toml", "ic50_window = false\n")      # TOML has no null: false is no window
+    assert cli(tmp_path, f, "--config", off, capsys=capsys)[0] == 1 and seen["ic50_window"] is None
 
 
 def test_the_remedies_a_report_names_are_said_as_config_lines_on_the_command_line():

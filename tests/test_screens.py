@@ -63,11 +63,12 @@ def test_the_benchmark_designs_and_summary(tmp_path):
                       "wall_s": [30.0, 70.0, 110.0], "converged": [True, True, False],
                       "converged_first": [True, False, False], "coverage": [0.9, 0.8, 1.0], "n_determined": [10, 10, 0],
                       "within_2x": [1.0, 0.5, np.nan], "n_bad_wells": [4, 6, 0], "n_flagged": [4, 5, 1],
-                      "n_flagged_bad": [4, 5, 0]})
+                      "n_flagged_bad": [4, 5, 0], "doses": 5, "replicates": 2})
     s = screen_summary(t)
     assert s["s_per_200"] == pytest.approx(40.0) and s["s_per_1000"] == pytest.approx(120.0)
     assert s["converged"] == pytest.approx(2 / 3) and s["coverage"] == pytest.approx(0.85)
     assert s["flag_recall"] == pytest.approx(0.9) and s["flag_false"] == 1
+    assert s["wells"] == 1500 * 5 * 2          # dosed wells: n_obs counts each copy of a shared control
     t.to_csv(tmp_path / "screens.csv", index=False)
     text = readme_screens(tmp_path)
     assert "67%" in text and "**missed**" in text and "40 s for 200 curves" in text

@@ -85,3 +85,16 @@ def test_an_empty_well_at_the_top_dose_is_flagged_when_its_replicate_stays_on_th
         assert list(df.index[flag_wells(df)]) == [top[0]], seed
         df.loc[top[1], "response"] = 3.0                       # both low: the curve falls at its top dose
         assert not flag_wells(df).any(), seed
+
+
+def test_a_bad_shared_control_well_counts_once(caplog):
+    "A gross error among controls shared by six groups is one well left out, not six, in the model and its note."
+    df = _curves(seed=3)
+    controls = pd.DataFrame({"group": "DMSO", "concentration": 0.0,
+                             "response": np.r_[np.random.default_rng(3).normal(100, 3, 11), 900.0]})
+    rows = pd.concat([df, controls], ignore_index=True)
+    with caplog.at_level(logging.WARNING, logger="dose_response"):
+        m = dr.build_model(dr.validate(rows, controls="DMSO"))
+    assert m.spec.df["flagged"].sum() == 6                     # the copy in each of the six groups is left out ...
+    assert m.spec.n_flagged == 1                               # ... and it is one well
+    assert f"1 of {len(rows)} wells are gross errors" in caplog.text

@@ -1,0 +1,108 @@
+"""Screens as matrices (issue 24, the data): several group columns (drug and cell line) make one curve per pair and
+stay columns of their own through the fit and its table; controls belong to a block (`controls_by`: a plate, a cell
+line) and serve only its own curves."""
+import logging
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dose_response as dr
+from dose_response.data import FACTORS_ATTR, SHARE, group_factors
+from dose_response.reading import load_screen
+
+
+def _plates(seed: int = 0, controls: bool = True) -> pd.DataFrame:
+    "Two drugs on three cell lines, one plate per line with its own DMSO wells at its own level."
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k, line in enumerate(("L1", "L2", "L3")):
+        level = 100 + 20 * k                                   # each plate's control level differs
+        for drug, ic50 in (("a", 1.0), ("b", 10.0)):
+            for dose in np.geomspace(0.01, 100, 7):
+                for _ in range(2):
+                    rows.append(dict(drug=drug, cell_line=line, plate=f"P{k}", dose=dose,
+                                     y=level / (1 + dose / ic50) + rng.normal(0, 2)))
+        if controls:
+            rows += [dict(drug="DMSO", cell_line=line, plate=f"P{k}", dose=0.0, y=level + rng.normal(0, 2))
+                     for _ in range(4)]
+    return pd.DataFrame(rows)
+
+
+def test_two_group_columns_make_one_curve_per_pair_and_stay_columns():
+    t = dr.validate(_plates(controls=False), ["drug", "cell_line"], "dose", "y")
+    assert sorted(t.group.unique()) == ["a:L1", "a:L2", "a:L3", "b:L1", "b:L2", "b:L3"]
+    assert list(t.columns) == ["group", "concentration", "response", "drug", "cell_line"]
+    assert t.attrs[FACTORS_ATTR] == ["drug", "cell_line"]
+    assert (t.group == t.drug + ":" + t.cell_line).all()
+    again = dr.validate(t)                                    # what build_model does: the columns are kept
+    assert list(again.columns) == list(t.columns) and again.attrs[FACTORS_ATTR] == ["drug", "cell_line"]
+    m = dr.build_model(t)
+    f = group_factors(m.spec.df)
+    assert f.loc["b:L2"].tolist() == ["b", "L2"] and len(f) == 6
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['line'\]"):
+        dr.validate(_plates(), ["drug", "line"], "dose", "y")
+    with pytest.raises(ValueError, match="names the tidy frame uses itself"):
+        dr.validate(_plates().rename(columns={"drug": "group"}), ["group", "cell_line"], "dose", "y")
+    with pytest.raises(ValueError, match="names a column twice"):
+        dr.validate(_plates(), ["drug", "drug"], "dose", "y")
+
+
+def test_controls_by_plate_serve_only_their_own_plates_curves():
+    raw = _plates()
+    t = dr.validate(raw, ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    zero = t[t.concentration == 0]
+    assert len(zero) == 6 * 4                                 # each curve gets its plate's four wells ...
+    level = zero.groupby("cell_line")["response"].mean()      # ... and no other plate's
+    assert level.between(level.index.map({"L1": 100, "L2": 120, "L3": 140}) - 5,
+                         level.index.map({"L1": 100, "L2": 120, "L3": 140}) + 5).all()
+    assert np.isclose(zero[SHARE].sum(), 12)                 # twelve wells, counted once in all
+    assert (zero.drug != "DMSO").all()                        # a copy takes its curve's drug and line
+    shared = dr.validate(raw, ["drug", "cell_line"], "dose", "y", controls="DMSO")
+    assert len(shared[shared.concentration == 0]) == 6 * 12   # without a block every curve gets every control
+
+
+def test_controls_by_refuses_what_cannot_work(caplog):
+    raw = _plates()
+    bare = raw[~((raw.plate == "P1") & (raw.drug == "DMSO"))]
+    with pytest.raises(ValueError, match=r"controls_by='plate': 1 plate\(s\) have curves but no control rows.*'P1'"):
+        dr.validate(bare, ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    with pytest.raises(ValueError, match="name them with controls="):
+        dr.validate(raw, ["drug", "cell_line"], "dose", "y", controls_by="plate")
+    with pytest.raises(ValueError, match=r"'plate' \(controls_by\) has missing labels at rows \[3\]"):
+        dr.validate(raw.assign(plate=raw.plate.where(raw.index != 3)), ["drug", "cell_line"], "dose", "y",
+                    controls="DMSO", controls_by="plate")
+    idle = pd.concat([raw, pd.DataFrame(dict(drug="DMSO", cell_line="L9", plate="P9", dose=0.0, y=[90.0, 91.0]))])
+    with caplog.at_level(logging.WARNING, logger="dose_response"):
+        dr.validate(idle, ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    assert "the controls of 1 plate(s) serve no curve" in caplog.text and "P9" in caplog.text
+
+
+def test_a_file_with_two_group_columns_and_plates(tmp_path):
+    raw = _plates()
+    raw.loc[5, "cell_line"] = "l1 "                            # a near duplicate in the second column
+    raw.to_csv(tmp_path / "screen.csv", index=False)
+    with pytest.raises(ValueError, match="column 'cell_line' has labels that differ only by case or spacing"):
+        load_screen(tmp_path / "screen.csv", ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    t = load_screen(tmp_path / "screen.csv", ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate",
+                    normalize=True)
+    assert t.group.nunique() == 6 and set(t.cell_line) == {"L1", "L2", "L3"}
+
+
+def test_the_command_refuses_controls_by_without_controls(tmp_path):
+    _plates().to_csv(tmp_path / "screen.csv", index=False)
+    r = subprocess.run([sys.executable, "-m", "dose_response", "fit", str(tmp_path / "screen.csv"), "--group", "drug",
+                        "--group", "cell_line", "--concentration", "dose", "--response", "y", "--controls-by", "plate",
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert r.returncode == 2 and "--controls-by plate" in r.stderr and "--controls" in r.stderr, r.stderr
+
+
+def test_the_table_of_a_two_column_fit_names_each_curves_drug_and_line():
+    t = dr.validate(_plates(), ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    idata = dr.fit(t, method="advi", n=300, seed=1, progressbar=False)
+    from dose_response.analysis import ic50_table
+    table = ic50_table(idata)
+    assert list(table.columns[:2]) == ["drug", "cell_line"]
+    assert (table.index == table.drug + ":" + table.cell_line).all() and len(table) == 6
