@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 # %% ../nbs/07_cli.ipynb #new-30b72999
 ANALYSIS_TEMPLATE = "_analysis.ipynb"
 OUTPUT_FILES = ("ic50.csv", "fit.nc", "diagnostics.json", "analysis.ipynb", "report.html", "error.txt", "error.log",
-                "potency.png", "shrinkage.png")   # and curves_NN.png: what a run writes, and all it removes
+                "potency.png", "shrinkage.png", "heatmap.png")   # and curves_NN.png: what a run writes, and all it removes
 
 class BadInput(ValueError):
     "Input or arguments the command refuses before fitting: exit status 2."

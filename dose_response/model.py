@@ -20,6 +20,7 @@ from .choices import (CENTRED, NONCENTRED, GroupFits, choose_parameterization, d
                                    ls_group_fits, parameterization_forms, sampled_scale)
 from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _check_window, _four_pl_x, data_scales,
                                  default_priors, einf_logit, prepare, sampled_names)
+from .crossed import CROSSED_PARAMS, factor_effects, group_codes, resolve_structure
 from .data import check_design, four_pl_np, log, source_rows, validate
 from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
@@ -30,12 +31,15 @@ __all__ = ['initial_values', 'ic50_windows', 'ModelSpec', 'informing_groups', 'b
            'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-020
-def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool):
-    "One group-level parameter, each group in its form (`CENTRED` or `NONCENTRED`), pooled when `hierarchical`."
+def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool, factors: dict | None = None):
+    """One group-level parameter, each group in its form (`CENTRED` or `NONCENTRED`), pooled when `hierarchical`;
+    with `factors` (`structure="crossed"`, `01e_crossed`) each group's population mean adds its drug's and line's effects."""
     loc, scale = priors[f"{name}_mu"]
     if not hierarchical:
         return pm.Normal(name, loc, scale, dims="group")
     mu = pm.Normal(f"{name}_mu", loc, scale)
+    if factors:
+        mu = mu + factor_effects(name, priors[f"{name}_sigma"], factors)
     sd = pm.HalfNormal(f"{name}_sigma", priors[f"{name}_sigma"])
     forms = np.asarray(forms)
     if (forms == CENTRED).all():
@@ -123,6 +127,7 @@ class ModelSpec:
     flat_groups: list = field(default_factory=list)  # groups whose data show no dose response (`flat_groups`)
     n_flagged: int = 0                            # wells left out as gross errors (`flag_wells`); `df.flagged` says which
     sampled: dict = field(default_factory=lambda: dict(SAMPLED))  # the name each group parameter is sampled under
+    structure: str = "pooled"                     # one population, or "crossed": drug and line effects (`01e_crossed`)
     df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data, a `flagged` column added
     data: DoseData | None = field(default=None, repr=False, compare=False)    # ... and its arrays
 
@@ -233,12 +238,13 @@ def build_model(
     bad_wells: Literal["auto", "flag", "keep"] = "auto",  # leave out gross-error wells (`flag_wells`); auto: with a Normal likelihood
     noise: Literal["shared", "group"] = "shared",  # one noise SD, or one per group from a population (pooled fits)
     ic50_window: float | None = 1.0,      # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
+    structure: Literal["auto", "pooled", "crossed"] = "auto",  # one population, or drug + line effects (`01e_crossed`)
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
                    priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells, noise=noise,
-                   ic50_window=ic50_window)
+                   ic50_window=ic50_window, structure=structure)
     _check_window(ic50_window)
     parameterization_forms(parameterization)   # refuse a bad option before any work
     _check_option("bad_wells", bad_wells)
@@ -270,9 +276,13 @@ def build_model(
     # groups measured on different scales or assays differ in noise; a population of noise SDs lets each have its own
     # while pooling those with few wells (see the note on `noise` in the text for why it is not the default)
     group_noise = noise == "group"
-    with pm.Model(coords={"group": data.labels}) as model:
+    factors = group_codes(tidy, data)
+    structure = resolve_structure(structure, factors, hierarchical)
+    crossed = {p: factors if structure == "crossed" and p in CROSSED_PARAMS and pooled[p] else None for p in GROUP_PARAMS}
+    coords = {"group": data.labels, **({c: levels for c, (levels, _) in factors.items()} if structure == "crossed" else {})}
+    with pm.Model(coords=coords) as model:
         sampled = sampled_names(ic50_window)
-        theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p]) for p in GROUP_PARAMS}
+        theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p], crossed[p]) for p in GROUP_PARAMS}
         window = ic50_windows(data, float(ic50_window)) if ic50_window is not None else None
         if window is not None:   # the IC50 is the logit of its place in the window: it cannot leave the window
             lo_x, hi_x = window
@@ -304,7 +314,8 @@ def build_model(
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
                            batch_size, prior, options, inactive=bool(inactive), noise="group" if group_noise else "shared",
                            flat_groups=list(data.labels[flat]),
-                           n_flagged=_n_wells(tidy, flagged.to_numpy()), sampled=sampled, df=tidy, data=data)
+                           n_flagged=_n_wells(tidy, flagged.to_numpy()), sampled=sampled, structure=structure, df=tidy,
+                           data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029

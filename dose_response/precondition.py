@@ -31,6 +31,7 @@ def use_blocks(model: pm.Model, mass_matrix: str = "auto") -> bool:
         return mass_matrix == "block"
     spec = getattr(model, "spec", None)
     return bool(spec is not None and spec.hierarchical and spec.n_groups >= BLOCK_MIN_GROUPS
+                and getattr(spec, "structure", "pooled") == "pooled"   # drug and line effects: not per group blocks
                 and all(f == "centered" for f in spec.parameterization.values()) and _group_values(model))
 
 def preconditioned_model(model: pm.Model) -> pm.Model:

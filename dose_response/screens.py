@@ -185,7 +185,8 @@ def screen_designs(n: int = N_SCREENS, seed: int = 2026) -> list[tuple[str, Scre
     return [(f"screen{i:02d}", random_screen_design(int(size), seed + i), seed + i) for i, size in enumerate(sizes)]
 
 def _screen_line(row: dict, i: int, n: int) -> str:
-    return (f"[{i}/{n}] {row['name']} ({row['n_curves']} curves, {row['n_obs']} wells): "
+    wells = row["n_curves"] * row["doses"] * row["replicates"]     # dosed wells (n_obs counts shared-control copies)
+    return (f"[{i}/{n}] {row['name']} ({row['n_curves']} curves, {wells} dosed wells): "
             f"{'converged' if row['converged'] else 'NOT converged'} after {row['attempts']} attempt(s), "
             f"{row['wall_s']:.0f} s, coverage {row['coverage']:.2f}")
 

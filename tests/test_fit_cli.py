@@ -109,4 +109,5 @@ def test_fit_a_drug_by_cell_line_screen_with_controls_per_plate(tmp_path):
     # each curve starts at its own plate's control level (100, 120, 140), not at the screen's average
     start = table.groupby("cell_line")["zero_dose_response"].median()
     assert (start.diff().dropna().between(12, 28)).all(), start
-    assert "a:L1" in (out / "report.html").read_text()
+    html = (out / "report.html").read_text()
+    assert "a:L1" in html and "Per drug" in html and "Per cell_line" in html and (out / "heatmap.png").exists()

@@ -106,3 +106,22 @@ def test_the_table_of_a_two_column_fit_names_each_curves_drug_and_line():
     table = ic50_table(idata)
     assert list(table.columns[:2]) == ["drug", "cell_line"]
     assert (table.index == table.drug + ":" + table.cell_line).all() and len(table) == 6
+
+
+def test_the_crossed_model_adds_a_drug_and_a_line_effect_and_is_asked_for():
+    "`structure='crossed'` (01e_crossed): per pooled parameter a scale and an effect per drug and per line."
+    t = dr.validate(_plates(controls=False), ["drug", "cell_line"], "dose", "y")
+    assert dr.build_model(t).spec.structure == "pooled"          # 'auto' stays the one population (01e_crossed)
+    m = dr.build_model(t, structure="crossed")
+    assert m.spec.structure == "crossed" and m.spec.options["structure"] == "crossed"
+    ic50 = m.spec.sampled["log10_ic50"]
+    assert m.named_vars_to_dims[f"{ic50}_cell_line_z"] == ("cell_line",) and f"{ic50}_drug_sigma" in m.named_vars
+    assert list(m.coords["cell_line"]) == ["L1", "L2", "L3"]
+    assert "e0_drug_z" not in m.named_vars                      # the zero-dose response: one population
+    assert np.isfinite(m.compile_logp()(m.initial_point()))
+    with pytest.raises(ValueError, match="needs groups made of two or more columns"):
+        dr.build_model(dr.validate(_plates(controls=False), "drug", "dose", "y"), structure="crossed")
+    with pytest.raises(ValueError, match="needs pooling"):
+        dr.build_model(t, structure="crossed", pooling="none")
+    with pytest.raises(ValueError, match="structure='x' is not one of"):
+        dr.build_model(t, structure="x")
