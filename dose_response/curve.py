@@ -150,7 +150,8 @@ def default_priors(s: Scales) -> dict[str, Any]:
 # build_model's options that take one of a few values: the one list, checked by `build_model`, `read_config` and the CLI
 OPTIONS = {"parameterization": ("auto", "centered", "noncentered"), "likelihood": ("normal", "student_t"),
            "compress": ("auto", True, False), "pooling": ("auto", "partial", "none"), "inactive": ("auto", True, False),
-           "bad_wells": ("auto", "flag", "keep"), "noise": ("shared", "group"), "structure": ("auto", "pooled", "crossed")}
+           "bad_wells": ("auto", "flag", "keep"), "noise": ("shared", "group"), "structure": ("auto", "pooled", "crossed"),
+           "looks_flat": ("pooled", "apart")}
 
 def _check_window(ic50_window: Any) -> None:
     "Refuse an `ic50_window` that is not a positive, finite number of decades (None, no window, is allowed)."

@@ -27,13 +27,22 @@ from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
 from .wells import flag_wells
 
 # %% auto #0
-__all__ = ['initial_values', 'ic50_windows', 'ModelSpec', 'informing_groups', 'build_model', 'plot_model_graph', 'random_points',
-           'prior_curves', 'plot_prior_predictive']
+__all__ = ['APART_PARAMS', 'initial_values', 'ic50_windows', 'ModelSpec', 'informing_groups', 'build_model', 'plot_model_graph',
+           'random_points', 'prior_curves', 'plot_prior_predictive']
 
 # %% ../nbs/01_model.ipynb #cell-020
-def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool, factors: dict | None = None):
+APART_PARAMS = ("log10_ic50", "einf", "log_hill")   # what a group that looks flat does not share (`looks_flat="apart"`)
+
+def _apart(flat: np.ndarray, looks_flat: str, hierarchical: bool, pooled: dict[str, bool]) -> dict[str, np.ndarray | None]:
+    "Per group parameter, the groups kept out of its population (`looks_flat='apart'`: those that look flat), or None."
+    keep_out = looks_flat == "apart" and hierarchical and bool(np.any(flat))
+    return {p: np.asarray(flat, bool) if keep_out and p in APART_PARAMS and pooled[p] else None for p in GROUP_PARAMS}
+
+def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool, factors: dict | None = None,
+                 apart: np.ndarray | None = None):
     """One group-level parameter, each group in its form (`CENTRED` or `NONCENTRED`), pooled when `hierarchical`;
-    with `factors` (`structure="crossed"`, `01e_crossed`) each group's population mean adds its drug's and line's effects."""
+    with `factors` (`structure="crossed"`, `01e_crossed`) each group's population mean adds its drug's and line's effects;
+    the groups marked `apart` (non-centred) are drawn from the population mean's prior instead (`flat="apart"`)."""
     loc, scale = priors[f"{name}_mu"]
     if not hierarchical:
         return pm.Normal(name, loc, scale, dims="group")
@@ -42,6 +51,12 @@ def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool,
         mu = mu + factor_effects(name, priors[f"{name}_sigma"], factors)
     sd = pm.HalfNormal(f"{name}_sigma", priors[f"{name}_sigma"])
     forms = np.asarray(forms)
+    if apart is not None and apart.any():   # outside the population: they do not inform it, nor it them
+        centred = forms == CENTRED
+        c = centred.astype(float)
+        raw = pm.Normal(f"{name}_raw" if centred.any() else f"{name}_z", c * mu, pt.switch(centred, sd, 1.0), dims="group")
+        pooled = (1 - c) * mu + pt.switch(centred, 1.0, sd) * raw
+        return pm.Deterministic(name, pt.switch(apart, loc + scale * raw, pooled), dims="group")
     if (forms == CENTRED).all():
         return pm.Normal(name, mu, sd, dims="group")
     if (forms == NONCENTRED).all():
@@ -239,13 +254,15 @@ def build_model(
     noise: Literal["shared", "group"] = "shared",  # one noise SD, or one per group from a population (pooled fits)
     ic50_window: float | None = 1.0,      # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
     structure: Literal["auto", "pooled", "crossed"] = "auto",  # one population, or drug + line effects (`01e_crossed`)
+    looks_flat: Literal["pooled", "apart"] = "pooled",  # "apart": groups that look flat stay out of the populations
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
                    priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells, noise=noise,
-                   ic50_window=ic50_window, structure=structure)
+                   ic50_window=ic50_window, structure=structure, looks_flat=looks_flat)
     _check_window(ic50_window)
+    _check_option("looks_flat", looks_flat)
     parameterization_forms(parameterization)   # refuse a bad option before any work
     _check_option("bad_wells", bad_wells)
     _check_option("noise", noise)
@@ -270,6 +287,8 @@ def build_model(
     forms = choose_parameterization(data, prior, parameterization, fits) if hierarchical else \
         {p: np.full(data.n_groups, CENTRED) for p in GROUP_PARAMS}   # without a population there is nothing to centre on
     pooled = _pooled_params(data, prior, fits, hierarchical, pooling)
+    apart = _apart(flat, looks_flat, hierarchical, pooled)
+    forms = {p: np.where(apart[p], NONCENTRED, f) if apart[p] is not None else f for p, f in forms.items()}
     form = {p: describe_parameterization(forms)[p] if pooled[p] else "unpooled" for p in GROUP_PARAMS}
     if hierarchical and parameterization == "auto" and not _quiet:
         log.info(f"build_model picked parameterization {form}")
@@ -282,8 +301,10 @@ def build_model(
     coords = {"group": data.labels, **({c: levels for c, (levels, _) in factors.items()} if structure == "crossed" else {})}
     with pm.Model(coords=coords) as model:
         sampled = sampled_names(ic50_window)
-        theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p], crossed[p]) for p in GROUP_PARAMS}
+        theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p], crossed[p], apart[p]) for p in GROUP_PARAMS}
         window = ic50_windows(data, float(ic50_window)) if ic50_window is not None else None
+        if window is not None and looks_flat == "apart" and np.any(flat):   # ... ending at the top dose (see text)
+            window = (window[0], np.where(np.asarray(flat, bool), ic50_windows(data, 0.0)[1], window[1]))
         if window is not None:   # the IC50 is the logit of its place in the window: it cannot leave the window
             lo_x, hi_x = window
             theta["log10_ic50"] = pm.Deterministic("log10_ic50", lo_x + (hi_x - lo_x) * pm.math.sigmoid(theta["log10_ic50"]),

@@ -411,3 +411,36 @@ def test_an_ic50_window_keeps_each_ic50_within_its_own_doses():
     for bad in (0, -1.0, float("inf"), "1", True):
         with pytest.raises(ValueError, match="ic50_window"):
             dr.build_model(shifted, ic50_window=bad)
+
+
+def test_groups_that_look_flat_can_be_kept_apart():
+    "`looks_flat='apart'`: a flat group's IC50 window ends at its top dose, and the population does not reach it."
+    from dose_response.screens import ScreenDesign, simulate_screen
+    df, _ = simulate_screen(ScreenDesign(n_drugs=10, n_lines=2, doses=8, replicates=2, inactive=0.4, bad_wells=0.0),
+                            seed=3)                            # 20 pairs, about half flat: the IC50s are pooled
+    tidy = dr.validate(df[df.group != "DMSO"])
+    m = dr.build_model(tidy, looks_flat="apart")
+    flat = np.isin(m.spec.data.labels, m.spec.flat_groups)
+    assert flat.any() and (~flat).any() and m.spec.options["looks_flat"] == "apart"
+    import pytensor
+    out, = m.replace_rvs_by_values([m["log10_ic50"]])
+    g = pytensor.function(m.value_vars, out, on_unused_input="ignore")
+    f = lambda p: g(*[p[v.name] for v in m.value_vars])       # each group's log10 IC50 at a point
+    point = m.initial_point()
+    raw = next(n for n in point if n in ("ic50_position_raw", "ic50_position_z"))
+    top = model_module.ic50_windows(m.spec.data, 0.0)[1]
+    far = f({**point, raw: np.full(len(flat), 30.0)})          # every IC50 pushed to its window's upper edge
+    assert np.allclose(far[flat], top[flat]) and np.allclose(far[~flat], top[~flat] + 1.0)
+    moved = f({**point, "ic50_position_mu": point["ic50_position_mu"] + 1.0}) - f(point)
+    assert np.allclose(moved[flat], 0.0)                       # the population's mean does not move them ...
+    logp = m.compile_logp()
+    step = lambda p: logp({**p, raw: p[raw] + 0.3 * flat}) - logp(p)
+    shifted = {**point, "ic50_position_mu": point["ic50_position_mu"] + 1.0}
+    assert np.isclose(step(point), step(shifted))               # ... nor does it weigh their IC50s
+    pooled = dr.build_model(tidy)
+    raw_p = next(n for n in pooled.initial_point() if n in ("ic50_position_raw", "ic50_position_z", "ic50_position"))
+    lp, p0 = pooled.compile_logp(), pooled.initial_point()
+    step_p = lambda p: lp({**p, raw_p: p[raw_p] + 0.3 * flat}) - lp(p)
+    assert not np.isclose(step_p(p0), step_p({**p0, "ic50_position_mu": p0["ic50_position_mu"] + 1.0}))  # pooled: it does
+    with pytest.raises(ValueError, match="looks_flat='x' is not one of"):
+        dr.build_model(tidy, looks_flat="x")

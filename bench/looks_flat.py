@@ -1,0 +1,54 @@
+"""Groups that look flat, kept apart (`build_model(looks_flat="apart")`, nbs/01_model) against the defaults: the first
+NUTS attempt (no retry) on realistic screens where the defaults diverge, and on screens of another draw of the
+benchmark's designs that no change was tuned on.
+
+    python bench/looks_flat.py [--out bench/looks_flat.json]
+
+`dev`: screens of the benchmark (`screen_designs()`) whose first attempt failed in the partial run of
+bench/partial/screens_563872a.csv; `held_out`: the same sizes drawn with another seed (`screen_designs(seed=99)`).
+Per screen and setting: converged by `diagnose`, max R-hat, min bulk and tail ESS, divergences, wall time, IC50
+coverage and the share within x/÷2 of the truth. The JSON is written after every screen.
+"""
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+from screen_levers import KEEP, cpu
+
+from dose_response.fitrecord import versions
+from dose_response.screens import run_screen, screen_designs
+
+SETS = {"dev": (2026, "screen05,screen07,screen10,screen12,screen14,screen16,screen17,screen20"),
+        "held_out": (99, "screen08,screen10,screen12,screen14,screen16,screen18,screen20,screen21")}
+SETTINGS = {"defaults": {}, "apart": {"looks_flat": "apart"}}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="bench/looks_flat.json")
+    a = ap.parse_args()
+    logging.getLogger("dose_response").setLevel(logging.ERROR)
+    out = {"command": "python bench/looks_flat.py", "cpu": cpu(), "cores": 2, "sets": {}, "settings": SETTINGS,
+           "rows": []}
+    for label, (seed, names) in SETS.items():
+        out["sets"][label] = {"design_seed": seed, "screens": names.split(",")}
+        designs = [d for d in screen_designs(seed=seed) if d[0] in names.split(",")]
+        for setting, kw in SETTINGS.items():
+            for name, d, fit_seed in designs:
+                row = run_screen(name, d, fit_seed, retry=False, **kw)
+                out["rows"].append({"set": label, "setting": setting, **{k: row[k] for k in KEEP}})
+                r = out["rows"][-1]
+                print(f"{label:>8} {setting:>8} {name} ({r['n_curves']} curves): "
+                      f"{'converged' if r['converged'] else 'NOT':>9}, R-hat {r['max_rhat']:.3f}, "
+                      f"ESS {r['min_ess_bulk']:.0f}/{r['min_ess_tail']:.0f}, {r['divergences']} div, "
+                      f"{r['wall_s']:.0f} s", flush=True)
+                out |= {"versions": versions(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+                Path(a.out).write_text(json.dumps(out, indent=1, default=float))
+    print(f"written to {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
