@@ -254,7 +254,7 @@ def build_model(
     noise: Literal["shared", "group"] = "shared",  # one noise SD, or one per group from a population (pooled fits)
     ic50_window: float | None = 1.0,      # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
     structure: Literal["auto", "pooled", "crossed"] = "auto",  # one population, or drug + line effects (`01e_crossed`)
-    looks_flat: Literal["pooled", "apart"] = "apart",  # groups that look flat stay out of the populations (see text)
+    looks_flat: Literal["pooled", "apart"] = "pooled",  # "apart": groups that look flat stay out of the populations
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."

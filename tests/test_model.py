@@ -437,7 +437,7 @@ def test_groups_that_look_flat_can_be_kept_apart():
     step = lambda p: logp({**p, raw: p[raw] + 0.3 * flat}) - logp(p)
     shifted = {**point, "ic50_position_mu": point["ic50_position_mu"] + 1.0}
     assert np.isclose(step(point), step(shifted))               # ... nor does it weigh their IC50s
-    pooled = dr.build_model(tidy)
+    pooled = dr.build_model(tidy, looks_flat="pooled")
     raw_p = next(n for n in pooled.initial_point() if n in ("ic50_position_raw", "ic50_position_z", "ic50_position"))
     lp, p0 = pooled.compile_logp(), pooled.initial_point()
     step_p = lambda p: lp({**p, raw_p: p[raw_p] + 0.3 * flat}) - lp(p)
