@@ -19,8 +19,8 @@ log = logging.getLogger("dose_response")
 
 # %% auto #0
 __all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'FACTORS_ATTR', 'GROUP_SEP', 'ROWS_ATTR', 'LN10', 'DATA_DIR', 'DATASETS', 'show_log',
-           'validate', 'source_rows', 'check_design', 'peaked_groups', 'tested_range', 'group_factors', 'safe_log10',
-           'four_pl_np', 'sample_groups', 'plot_curves', 'repo_root', 'load_dataset']
+           'near_duplicate_labels', 'validate', 'source_rows', 'check_design', 'peaked_groups', 'tested_range',
+           'group_factors', 'safe_log10', 'four_pl_np', 'sample_groups', 'plot_curves', 'repo_root', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -117,6 +117,24 @@ def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, con
         copies += [c.assign(**{group: g, SHARE: 1.0 / len(groups)}) for g in groups]
     return pd.concat([rest.assign(**{SHARE: 1.0}), *copies])
 
+def _label_key(label: str) -> str:
+    return " ".join(str(label).split()).casefold()
+
+def near_duplicate_labels(labels: pd.Series) -> list[list[str]]:
+    "Sets of distinct labels that differ only by case or spacing (`Drug A`, `Drug A `, `drug  A`)."
+    distinct = pd.Series(pd.unique(labels.dropna().astype(str)))
+    keys = distinct.map(_label_key)
+    return [sorted(g.tolist()) for _, g in distinct.groupby(keys.to_numpy()) if len(g) > 1]
+
+def _check_near_duplicates(labels: pd.Series, col: str) -> None:
+    "Refuse text labels that differ only by case or spacing: typing slips that would split one group in two."
+    if labels.dtype == object or pd.api.types.is_string_dtype(labels):
+        same = near_duplicate_labels(labels)
+        if same:
+            raise ValueError(f"column {col!r} has labels that differ only by case or spacing: "
+                             f"{'; '.join(' / '.join(map(repr, s)) for s in same[:5])}; fix them, or merge them with "
+                             f"df[{col!r}] = normalize_labels(df[{col!r}]) (dose_response.reading; --normalize-labels)")
+
 def _group_columns(group: str | Sequence[str] | None) -> list[str]:
     "The group columns `validate` reads: `group`, one or several (none for one curve)."
     if isinstance(group, (list, tuple)):
@@ -184,6 +202,7 @@ def validate(
             what = "group" if c in columns else "controls_by"
             raise ValueError(f"column {c!r} ({what}) has missing labels at rows {_rows(df.index[df[c].isna()])}")
         _check_label_types(df[c], c)
+        _check_near_duplicates(df[c], c)
     label = _joined_labels(df, columns, controls) if len(columns) > 1 else df[columns[0]]
     conc = _numeric(df, concentration, "concentration")
     resp = _numeric(df, response, "response")

@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from .data import log, validate
+from .data import _label_key, log, near_duplicate_labels, validate
 
 # %% auto #0
 __all__ = ['READERS', 'SEPARATORS', 'CONFIG_KEYS', 'CONFIG_FLAGS', 'sniff_separator', 'sniff_decimal', 'excel_sheet',
-           'read_table', 'near_duplicate_labels', 'normalize_labels', 'load_screen', 'read_config']
+           'read_table', 'normalize_labels', 'load_screen', 'read_config']
 
 # %% ../nbs/00b_reading.ipynb #cell-005
 READERS = {".csv": "text", ".tsv": "text", ".tab": "text", ".txt": "text", ".parquet": "parquet", ".pq": "parquet",
@@ -133,15 +133,6 @@ def read_table(path: str | Path, sheet: str | int | None = None, *, text_columns
     return df
 
 # %% ../nbs/00b_reading.ipynb #cell-012
-def _label_key(label: str) -> str:
-    return " ".join(str(label).split()).casefold()
-
-def near_duplicate_labels(labels: pd.Series) -> list[list[str]]:
-    "Sets of distinct labels that differ only by case or spacing (`Drug A`, `Drug A `, `drug  A`)."
-    distinct = pd.Series(pd.unique(labels.dropna().astype(str)))
-    keys = distinct.map(_label_key)
-    return [sorted(g.tolist()) for _, g in distinct.groupby(keys.to_numpy()) if len(g) > 1]
-
 def normalize_labels(labels: pd.Series) -> pd.Series:
     "Each label spelt as the most frequent of the spellings that differ from it only by case or spacing."
     s = labels.astype(str)

@@ -125,3 +125,17 @@ def test_the_crossed_model_adds_a_drug_and_a_line_effect_and_is_asked_for():
         dr.build_model(t, structure="crossed", pooling="none")
     with pytest.raises(ValueError, match="structure='x' is not one of"):
         dr.build_model(t, structure="x")
+
+
+def test_labels_that_differ_only_by_case_or_spacing_are_refused_by_validate():
+    "From a data frame as from a file: 'L1' and 'l1 ' would be two cell lines, and each half a curve."
+    raw = _plates(controls=False)
+    raw.loc[5, "cell_line"] = "l1 "
+    with pytest.raises(ValueError, match=r"column 'cell_line' has labels that differ only by case or spacing: 'L1' / 'l1 '"):
+        dr.validate(raw, ["drug", "cell_line"], "dose", "y")
+    plates = _plates().assign(plate=lambda d: d.plate.where(d.index != 7, "p0"))
+    with pytest.raises(ValueError, match="column 'plate' has labels that differ only by case"):
+        dr.validate(plates, ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    from dose_response.reading import normalize_labels
+    raw["cell_line"] = normalize_labels(raw["cell_line"])      # the remedy the message names
+    assert dr.validate(raw, ["drug", "cell_line"], "dose", "y").cell_line.nunique() == 3
