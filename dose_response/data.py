@@ -15,12 +15,15 @@ import pandas as pd
 import seaborn as sns
 from scipy.special import expit
 
+from .groups import (FACTORS_ATTR, SHARE, SINGLE_CURVE, _BLOCK, _RESERVED, _check_near_duplicates,
+                                  _group_columns, _joined_labels, _rows, _shared_controls)
+
 log = logging.getLogger("dose_response")
 
 # %% auto #0
-__all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'FACTORS_ATTR', 'GROUP_SEP', 'ROWS_ATTR', 'LN10', 'DATA_DIR', 'DATASETS', 'show_log',
-           'near_duplicate_labels', 'validate', 'source_rows', 'check_design', 'peaked_groups', 'tested_range',
-           'group_factors', 'safe_log10', 'four_pl_np', 'sample_groups', 'plot_curves', 'repo_root', 'load_dataset']
+__all__ = ['log', 'ROWS_ATTR', 'LN10', 'DATA_DIR', 'DATASETS', 'show_log', 'validate', 'source_rows', 'check_design',
+           'peaked_groups', 'tested_range', 'group_factors', 'safe_log10', 'four_pl_np', 'sample_groups', 'plot_curves',
+           'repo_root', 'load_dataset']
 
 # %% ../nbs/00_data.ipynb #cell-006
 def show_log(level: int | str = "INFO") -> None:
@@ -33,12 +36,6 @@ def show_log(level: int | str = "INFO") -> None:
         log.addHandler(handler)
         log.propagate = False      # printed once, here, not again by a root handler
 
-def _rows(index: pd.Index, limit: int = 10) -> str:
-    "Describe row labels compactly for an error message."
-    labels = index.tolist()
-    shown = ", ".join(map(repr, labels[:limit]))
-    more = f", ... ({len(labels)} rows in all)" if len(labels) > limit else ""
-    return f"[{shown}{more}]"
 
 # %% ../nbs/00_data.ipynb #cell-007
 def _numeric(df: pd.DataFrame, col: str, role: str) -> pd.Series:
@@ -72,86 +69,6 @@ def _check_label_types(labels: pd.Series, col: str) -> None:
         examples = {k: values[kinds == k].iloc[0] for k in kinds.unique()}
         raise ValueError(f"column {col!r} (group) mixes label kinds {examples}: 1 and '1' would be two groups that "
                          f"print alike. Make them one kind first, e.g. df[{col!r}] = df[{col!r}].astype(str)")
-
-SINGLE_CURVE = "curve"  # the group label `validate(..., group=None)` gives a single curve
-SHARE = "_share"        # column of the weight of each row: 1, or 1/groups for a copy of a shared control (`validate`)
-FACTORS_ATTR = "factors"  # `validate`'s output attrs: the group columns (two or more) a group label is made of ...
-GROUP_SEP = ":"           # ... joined by this ("D01:L07"); each stays a column of its own
-_RESERVED = ("group", "concentration", "response", SHARE, "flagged", "conc_min", "conc_max", "looks_flat")
-_BLOCK = "_block"         # the `controls_by` column while controls are copied
-
-def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, controls: Any,
-                     shown: str | None = None, block: str | None = None) -> pd.DataFrame:
-    """Copy the rows of group level `controls` (zero-dose controls) into every other group: every group of the screen,
-    or with `block` (the column `shown` as `controls_by`) the groups of the same block (plate, cell line) only."""
-    is_ctrl = df[group] == controls
-    if not is_ctrl.any():
-        raise ValueError(f"controls={controls!r}: no row of column {shown or group!r} has that label; "
-                         f"labels are {pd.unique(df[group])[:10].tolist()}")
-    dosed = is_ctrl & (concentration != 0)
-    if dosed.any():
-        raise ValueError(f"controls={controls!r}: shared controls must have concentration 0, but rows "
-                         f"{_rows(df.index[dosed])} have {concentration[dosed].head(5).tolist()}")
-    ctrl, rest = df[is_ctrl], df[~is_ctrl]
-    if rest.empty:
-        raise ValueError(f"controls={controls!r}: every row is a control; there is no dosed group to share them with")
-    if block is None:
-        blocks = [(ctrl, rest)]
-    else:
-        blocks = [(ctrl[ctrl[_BLOCK] == b], rows) for b, rows in rest.groupby(_BLOCK, sort=False)]
-        bare = [rows[_BLOCK].iloc[0] for c, rows in blocks if c.empty]
-        if bare:
-            raise ValueError(f"controls_by={block!r}: {len(bare)} {block}(s) have curves but no control rows "
-                             f"(controls={controls!r}), e.g. {bare[:5]}: their curves would have no zero-dose "
-                             f"reference. Add their controls, or share one set with every curve (no controls_by)")
-        idle = sorted(set(ctrl[_BLOCK]) - set(rest[_BLOCK]), key=str)
-        if idle:
-            log.warning(f"controls_by={block!r}: the controls of {len(idle)} {block}(s) serve no curve and are not "
-                        f"used, e.g. {idle[:5]}")
-    # each group gets every control well of its block, counted 1/(number of groups in the block) times: the wells are
-    # measured once, and the likelihood counts them once in all (a full copy in every group would claim G times the
-    # information)
-    copies = []
-    for c, rows in blocks:
-        groups = pd.unique(rows[group])
-        copies += [c.assign(**{group: g, SHARE: 1.0 / len(groups)}) for g in groups]
-    return pd.concat([rest.assign(**{SHARE: 1.0}), *copies])
-
-def _label_key(label: str) -> str:
-    return " ".join(str(label).split()).casefold()
-
-def near_duplicate_labels(labels: pd.Series) -> list[list[str]]:
-    "Sets of distinct labels that differ only by case or spacing (`Drug A`, `Drug A `, `drug  A`)."
-    distinct = pd.Series(pd.unique(labels.dropna().astype(str)))
-    keys = distinct.map(_label_key)
-    return [sorted(g.tolist()) for _, g in distinct.groupby(keys.to_numpy()) if len(g) > 1]
-
-def _check_near_duplicates(labels: pd.Series, col: str) -> None:
-    "Refuse text labels that differ only by case or spacing: typing slips that would split one group in two."
-    if labels.dtype == object or pd.api.types.is_string_dtype(labels):
-        same = near_duplicate_labels(labels)
-        if same:
-            raise ValueError(f"column {col!r} has labels that differ only by case or spacing: "
-                             f"{'; '.join(' / '.join(map(repr, s)) for s in same[:5])}; fix them, or merge them with "
-                             f"df[{col!r}] = normalize_labels(df[{col!r}]) (dose_response.reading; --normalize-labels)")
-
-def _group_columns(group: str | Sequence[str] | None) -> list[str]:
-    "The group columns `validate` reads: `group`, one or several (none for one curve)."
-    if isinstance(group, (list, tuple)):
-        if not group:
-            raise ValueError("group=[] names no column: give one or more group columns, or group=None for one curve")
-        if len(set(group)) < len(group):
-            raise ValueError(f"group={list(group)} names a column twice")
-        return list(group)
-    return [] if group is None else [group]
-
-def _joined_labels(df: pd.DataFrame, columns: list[str], controls: Any) -> pd.Series:
-    """One label per row from several group columns (`GROUP_SEP`); a control row (`controls` in the first column)
-    keeps that label alone, whatever its other columns say."""
-    label = df[columns[0]].astype(str)
-    for c in columns[1:]:
-        label = label + GROUP_SEP + df[c].astype(str)
-    return label.where(df[columns[0]] != controls, controls) if controls is not None else label
 
 def validate(
     df: pd.DataFrame,          # one row per measurement

@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from .data import _label_key, log, near_duplicate_labels, validate
+from .data import log, validate
+from .groups import _label_key, near_duplicate_labels
 
 # %% auto #0
 __all__ = ['READERS', 'SEPARATORS', 'CONFIG_KEYS', 'CONFIG_FLAGS', 'sniff_separator', 'sniff_decimal', 'excel_sheet',
