@@ -42,7 +42,7 @@ def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool,
                  apart: np.ndarray | None = None):
     """One group-level parameter, each group in its form (`CENTRED` or `NONCENTRED`), pooled when `hierarchical`;
     with `factors` (`structure="crossed"`, `01e_crossed`) each group's population mean adds its drug's and line's effects;
-    the groups marked `apart` (non-centred) are drawn from the population mean's prior instead (`flat="apart"`)."""
+    the groups marked `apart` (non-centred) are drawn from the population mean's prior instead (`looks_flat="apart"`)."""
     loc, scale = priors[f"{name}_mu"]
     if not hierarchical:
         return pm.Normal(name, loc, scale, dims="group")
