@@ -10,15 +10,11 @@ Per screen and setting: converged by `diagnose`, max R-hat, min bulk and tail ES
 coverage and the share within x/÷2 of the truth. The JSON is written after every screen.
 """
 import argparse
-import json
 import logging
-import time
-from pathlib import Path
 
-from screen_levers import KEEP, cpu
+from screen_levers import cpu, first_attempt, write
 
-from dose_response.fitrecord import versions
-from dose_response.screens import run_screen, screen_designs
+from dose_response.screens import screen_designs
 
 SETS = {"dev": (2026, "screen05,screen07,screen10,screen12,screen14,screen16,screen17,screen20"),
         "held_out": (99, "screen08,screen10,screen12,screen14,screen16,screen18,screen20,screen21")}
@@ -37,15 +33,9 @@ def main() -> int:
         designs = [d for d in screen_designs(seed=seed) if d[0] in names.split(",")]
         for setting, kw in SETTINGS.items():
             for name, d, fit_seed in designs:
-                row = run_screen(name, d, fit_seed, retry=False, **kw)
-                out["rows"].append({"set": label, "setting": setting, **{k: row[k] for k in KEEP}})
-                r = out["rows"][-1]
-                print(f"{label:>8} {setting:>8} {name} ({r['n_curves']} curves): "
-                      f"{'converged' if r['converged'] else 'NOT':>9}, R-hat {r['max_rhat']:.3f}, "
-                      f"ESS {r['min_ess_bulk']:.0f}/{r['min_ess_tail']:.0f}, {r['divergences']} div, "
-                      f"{r['wall_s']:.0f} s", flush=True)
-                out |= {"versions": versions(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-                Path(a.out).write_text(json.dumps(out, indent=1, default=float))
+                row = first_attempt(name, d, fit_seed, f"{label:>8} {setting:>8}", **kw)
+                out["rows"].append({"set": label, "setting": setting, **row})
+                write(out, a.out)
     print(f"written to {a.out}")
     return 0
 

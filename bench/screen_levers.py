@@ -48,6 +48,22 @@ def cpu() -> str:
         return platform.processor()
 
 
+def first_attempt(name: str, d, seed: int, label: str, **kw) -> dict:
+    "One screen's first attempt (`run_screen`, no retry) with fit options `kw`: its row (`KEEP`), printed as one line."
+    row = run_screen(name, d, seed, retry=False, **kw)
+    row = {k: row[k] for k in KEEP}
+    print(f"{label} {name} ({row['n_curves']} curves): {'converged' if row['converged'] else 'NOT':>9}, "
+          f"R-hat {row['max_rhat']:.3f}, ESS {row['min_ess_bulk']:.0f}/{row['min_ess_tail']:.0f}, "
+          f"{row['divergences']} div, {row['wall_s']:.0f} s", flush=True)
+    return row
+
+
+def write(out: dict, path: str) -> None:
+    "Stamp `out` with the versions and the time, and write it (after every screen: a run cut short keeps its rows)."
+    out |= {"versions": versions(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    Path(path).write_text(json.dumps(out, indent=1, default=float))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default=TRIAL, help="comma-separated screen names of the benchmark")
@@ -72,14 +88,8 @@ def main() -> int:
             continue
         out["ladder"][rung] = json.loads(json.dumps(kw))
         for name, d, seed in designs:
-            row = run_screen(name, d, seed, retry=False, **kw)
-            row = {"rung": rung, **{k: row[k] for k in KEEP}}
-            out["rows"].append(row)
-            print(f"{rung:>14} {name} ({row['n_curves']} curves): {'converged' if row['converged'] else 'NOT':>9}, "
-                  f"R-hat {row['max_rhat']:.3f}, ESS {row['min_ess_bulk']:.0f}/{row['min_ess_tail']:.0f}, "
-                  f"{row['divergences']} div, {row['wall_s']:.0f} s", flush=True)
-        out |= {"versions": versions(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        Path(a.out).write_text(json.dumps(out, indent=1, default=float))
+            out["rows"].append({"rung": rung, **first_attempt(name, d, seed, f"{rung:>14}", **kw)})
+        write(out, a.out)
     print(f"written to {a.out}")
     return 0
 

@@ -72,14 +72,16 @@ def near_duplicate_labels(labels: pd.Series) -> list[list[str]]:
     keys = distinct.map(_label_key)
     return [sorted(g.tolist()) for _, g in distinct.groupby(keys.to_numpy()) if len(g) > 1]
 
-def _check_near_duplicates(labels: pd.Series, col: str) -> None:
-    "Refuse text labels that differ only by case or spacing: typing slips that would split one group in two."
+def _check_near_duplicates(labels: pd.Series, col: str, merge: str | None = None) -> None:
+    """Refuse text labels that differ only by case or spacing: typing slips that would split one group in two. The
+    message names `merge`, the way to merge them (default: `normalize_labels` on the column)."""
     if labels.dtype == object or pd.api.types.is_string_dtype(labels):
         same = near_duplicate_labels(labels)
         if same:
+            merge = merge or f"df[{col!r}] = normalize_labels(df[{col!r}]) (dose_response.reading; --normalize-labels)"
             raise ValueError(f"column {col!r} has labels that differ only by case or spacing: "
                              f"{'; '.join(' / '.join(map(repr, s)) for s in same[:5])}; fix them, or merge them with "
-                             f"df[{col!r}] = normalize_labels(df[{col!r}]) (dose_response.reading; --normalize-labels)")
+                             f"{merge}")
 
 def _group_columns(group: str | Sequence[str] | None) -> list[str]:
     "The group columns `validate` reads: `group`, one or several (none for one curve)."

@@ -84,9 +84,10 @@ def p_more_sensitive(idata: az.InferenceData, drug_label, line_a, line_b, drug: 
 
 # %% ../nbs/03b_matrix.ipynb #mx-b245c569
 def plot_ic50_heatmap(idata: az.InferenceData, rows: str = "drug", cols: str = "cell_line", centred: bool = True,
-                      wide: float = 1.0, max_rows: int = 60) -> plt.Figure:
+                      wide: float = 1.0, max_rows: int = 60, max_cols: int = 80) -> plt.Figure:
     """Posterior median log10 IC50 of each (row, column) pair, rows centred on their median when `centred`; a dot
-    where the 90% interval is wider than `wide` decades. At most `max_rows` rows (the first, by typical IC50)."""
+    where the 90% interval is wider than `wide` decades. At most `max_rows` rows (the first, by typical IC50) and
+    `max_cols` columns (the first, by typical IC50): a screen of a thousand lines stays a readable picture."""
     x, r = _by_level(idata, rows)
     _, c = _by_level(idata, cols)
     med = np.median(x, axis=0)
@@ -94,8 +95,8 @@ def plot_ic50_heatmap(idata: az.InferenceData, rows: str = "drug", cols: str = "
     t = pd.DataFrame({"r": r.to_numpy(), "c": c.to_numpy(), "m": med, "w": hi - lo})
     m = t.pivot_table(index="r", columns="c", values="m", aggfunc="first")
     w = t.pivot_table(index="r", columns="c", values="w", aggfunc="first").reindex_like(m)
-    m = m.loc[m.median(axis=1).sort_values().index[:max_rows]]
-    w = w.loc[m.index]
+    m = m.loc[m.median(axis=1).sort_values().index[:max_rows], m.median(axis=0).sort_values().index[:max_cols]]
+    w = w.loc[m.index, m.columns]
     shown = m.sub(m.median(axis=1), axis=0) if centred else m
     fig, ax = plt.subplots(figsize=(1.2 + 0.35 * m.shape[1], 1.2 + 0.28 * m.shape[0]))
     lim = np.nanmax(np.abs(shown.to_numpy())) if centred else None

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .data import log, validate
-from .groups import _label_key, near_duplicate_labels
+from .groups import _check_near_duplicates, _label_key, near_duplicate_labels
 
 # %% auto #0
 __all__ = ['READERS', 'SEPARATORS', 'CONFIG_KEYS', 'CONFIG_FLAGS', 'sniff_separator', 'sniff_decimal', 'excel_sheet',
@@ -150,11 +150,10 @@ def _check_group(group: Any) -> str | list[str] | None:
 
 def _near_duplicates(raw: pd.DataFrame, column: str, normalize: bool) -> None:
     "Refuse (or, `normalize`, merge) labels of `column` that differ only by case or spacing."
+    if not normalize:
+        _check_near_duplicates(raw[column], column, merge="normalize=True (--normalize-labels)")
+        return
     same = near_duplicate_labels(raw[column])
-    if same and not normalize:
-        raise ValueError(f"column {column!r} has labels that differ only by case or spacing: "
-                         f"{'; '.join(' / '.join(map(repr, s)) for s in same[:5])}; fix them, or merge them with "
-                         "normalize=True (--normalize-labels)")
     if same:
         log.warning(f"merged labels of {column!r} that differ only by case or spacing: {same[:5]}")
         raw[column] = normalize_labels(raw[column])
