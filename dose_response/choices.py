@@ -127,10 +127,17 @@ def identified_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | 
     return {p: np.isfinite(fits.se[:, k]) & (fits.se[:, k] < priors[f"{SAMPLED[p]}_sigma"])
             for k, p in enumerate(GROUP_PARAMS)}
 
-def informed_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | None = None) -> dict[str, np.ndarray]:
-    "Per parameter, a mask of the groups whose own data pin it more tightly than the population spread does."
+def informed_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | None = None,
+                    blocks: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per parameter, a mask of the groups whose own data pin it more tightly than the population spread does;
+    `blocks` (each group's block, when each block's zero-dose response has its own level): e0's spread within blocks."""
     fits = sampled_scale(fits or ls_group_fits(data, priors), priors["einf_bounds"])
-    return {p: fits.se[:, k] < CENTER_RATIO * _population_sd(fits.est[:, k], fits.se[:, k], priors[f"{SAMPLED[p]}_sigma"])
+    est = fits.est.copy()
+    if blocks is not None:
+        k = GROUP_PARAMS.index("e0")
+        for b in np.unique(blocks):
+            est[blocks == b, k] -= np.nanmedian(est[blocks == b, k])
+    return {p: fits.se[:, k] < CENTER_RATIO * _population_sd(est[:, k], fits.se[:, k], priors[f"{SAMPLED[p]}_sigma"])
             for k, p in enumerate(GROUP_PARAMS)}
 
 def _population_sd(est: np.ndarray, se: np.ndarray, prior_sd: float, min_groups: int = 5) -> float:
@@ -173,12 +180,12 @@ def _auto_forms(pinned: np.ndarray, identified: np.ndarray) -> np.ndarray:
 
 def choose_parameterization(data: DoseData, priors: dict[str, Any],
                             parameterization: str | dict[str, str] = "auto",
-                            fits: GroupFits | None = None) -> dict[str, np.ndarray]:
-    "Per parameter, the form of each group (`CENTRED` or `NONCENTRED`); 'auto' asks the data (see above)."
+                            fits: GroupFits | None = None, blocks: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    "Per parameter, the form of each group (`CENTRED` or `NONCENTRED`); 'auto' asks the data (see above; `blocks`: `informed_groups`)."
     forms = parameterization_forms(parameterization)
     if "auto" in forms.values():
         fits = fits or ls_group_fits(data, priors)
-        pinned, identified = informed_groups(data, priors, fits), identified_groups(data, priors, fits)
+        pinned, identified = informed_groups(data, priors, fits, blocks), identified_groups(data, priors, fits)
     return {p: _auto_forms(pinned[p], identified[p]) if f == "auto" else
             np.full(data.n_groups, CENTRED if f == "centered" else NONCENTRED) for p, f in forms.items()}
 

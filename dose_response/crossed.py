@@ -13,9 +13,10 @@ import pymc as pm
 
 from .curve import OPTIONS, DoseData
 from .data import group_factors
+from .groups import _BLOCK
 
 # %% auto #0
-__all__ = ['STRUCTURES', 'CROSSED_PARAMS', 'group_codes', 'resolve_structure', 'factor_effects']
+__all__ = ['STRUCTURES', 'CROSSED_PARAMS', 'group_codes', 'block_codes', 'resolve_structure', 'factor_effects', 'block_means']
 
 # %% ../nbs/01e_crossed.ipynb #cx-55ad28a3
 STRUCTURES = OPTIONS["structure"]                     # build_model's `structure`: auto, pooled, crossed
@@ -29,6 +30,17 @@ def group_codes(tidy: pd.DataFrame, data: DoseData) -> dict[str, tuple[np.ndarra
         codes, levels = pd.factorize(f[c], sort=False)
         out[str(c)] = (np.asarray(levels), codes)
     return out
+
+def block_codes(tidy: pd.DataFrame, data: DoseData) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """`{"block": (levels, each group's level)}`, groups in `data.labels` order: the block (plate, line) whose controls
+    each group was given (`validate(controls_by=...)`); empty without blocks, with one, or when a group spans several."""
+    if _BLOCK not in tidy.columns:
+        return {}
+    per = tidy.groupby("group", sort=False)[_BLOCK]
+    if (per.nunique() > 1).any():
+        return {}
+    codes, levels = pd.factorize(per.first().reindex(data.labels), sort=False)
+    return {"block": (np.asarray(levels), codes)} if len(levels) > 1 else {}
 
 def resolve_structure(structure: str, factors: dict, hierarchical: bool) -> str:
     """'pooled' or 'crossed': crossed when asked (a crossed model the data cannot have is refused, naming why); 'auto'
@@ -52,3 +64,10 @@ def factor_effects(name: str, scale: float, factors: dict[str, tuple[np.ndarray,
         z = pm.Normal(f"{name}_{col}_z", 0.0, 1.0, dims=col)
         total = total + sd * z[codes]
     return total
+
+def block_means(name: str, mu: Any, scale: float, blocks: tuple[np.ndarray, np.ndarray]) -> Any:
+    """Each group's population mean when the blocks (plates, lines) whose controls it was given have levels of their
+    own: `{name}_block[b] ~ N(mu, {name}_block_sigma)`, centred, as each block's control wells pin its level."""
+    levels, codes = blocks
+    sd = pm.HalfNormal(f"{name}_block_sigma", scale)
+    return pm.Normal(f"{name}_block", mu, sd, dims="block")[codes]

@@ -15,7 +15,7 @@ import pandas as pd
 import seaborn as sns
 from scipy.special import expit
 
-from .groups import (FACTORS_ATTR, SHARE, SINGLE_CURVE, _BLOCK, _RESERVED, _check_near_duplicates,
+from .groups import (BLOCKS_ATTR, FACTORS_ATTR, SHARE, SINGLE_CURVE, _BLOCK, _RESERVED, _check_near_duplicates,
                                   _group_columns, _joined_labels, _rows, _shared_controls)
 
 log = logging.getLogger("dose_response")
@@ -128,15 +128,18 @@ def validate(
         raise ValueError(f"column {concentration!r} (concentration) has negative values at rows "
                          f"{_rows(df.index[neg])}: {conc[neg].head(5).tolist()}; if the doses are logarithms, convert "
                          "them (10 ** dose) or give their base: log_doses=10 (--log-doses 10)")
-    shares = df[SHARE] if SHARE in df.columns else None      # a frame `validate` made already keeps its weights
+    shares = df[SHARE] if SHARE in df.columns else None      # a frame `validate` made already keeps its weights ...
+    blocks = df[_BLOCK] if _BLOCK in df.columns and controls_by is None else None   # ... and its curves' blocks
     out = pd.DataFrame({"group": label, "concentration": conc, "response": resp, _POS: df[_POS]}, index=df.index)
     if controls_by is not None:
         out[_BLOCK] = df[controls_by]
+    elif blocks is not None:
+        out[_BLOCK] = blocks
     if shares is not None:
         out[SHARE] = shares.astype(float)
     if controls is not None:
         out = _shared_controls(out, "group", out["concentration"], controls, shown=columns[0],
-                               block=controls_by).drop(columns=[_BLOCK], errors="ignore")
+                               block=controls_by)   # `_BLOCK` stays: each curve's e0 belongs to its block (01_model)
     if factors:            # each group's own value of each group column (a copied control takes its group's)
         first = df.groupby(label, sort=False)[factors].first()
         for c in factors:
@@ -154,6 +157,8 @@ def validate(
         out.attrs[ROWS_ATTR] = source[pos].astype(np.int64).tobytes()   # bytes: cheap to copy, compare and keep
     if factors:
         out.attrs[FACTORS_ATTR] = list(factors)
+    if _BLOCK in out.columns:
+        out.attrs[BLOCKS_ATTR] = controls_by if controls_by is not None else df.attrs.get(BLOCKS_ATTR, "block")
     return out
 
 ROWS_ATTR = "source_rows"   # `validate`'s output attrs: the input row number of each row (bytes of int64)

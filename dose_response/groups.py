@@ -24,7 +24,8 @@ SHARE = "_share"        # column of the weight of each row: 1, or 1/groups for a
 FACTORS_ATTR = "factors"  # `validate`'s output attrs: the group columns (two or more) a group label is made of ...
 GROUP_SEP = ":"           # ... joined by this ("D01:L07"); each stays a column of its own
 _RESERVED = ("group", "concentration", "response", SHARE, "flagged", "conc_min", "conc_max", "looks_flat")
-_BLOCK = "_block"         # the `controls_by` column while controls are copied
+_BLOCK = "_block"         # each row's block (`controls_by`: the plate or line whose controls its curve gets) ...
+BLOCKS_ATTR = "blocks"    # ... and `validate`'s output attrs: the name of the column the blocks came from
 
 def _shared_controls(df: pd.DataFrame, group: str, concentration: pd.Series, controls: Any,
                      shown: str | None = None, block: str | None = None) -> pd.DataFrame:
@@ -103,4 +104,4 @@ def _joined_labels(df: pd.DataFrame, columns: list[str], controls: Any) -> pd.Se
 
 
 # %% auto #0
-__all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'FACTORS_ATTR', 'GROUP_SEP', 'near_duplicate_labels']
+__all__ = ['log', 'SINGLE_CURVE', 'SHARE', 'FACTORS_ATTR', 'GROUP_SEP', 'BLOCKS_ATTR', 'near_duplicate_labels']

@@ -20,8 +20,9 @@ from .choices import (CENTRED, NONCENTRED, GroupFits, choose_parameterization, d
                                    ls_group_fits, parameterization_forms, sampled_scale)
 from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _check_window, _four_pl_x, data_scales,
                                  default_priors, einf_logit, prepare, sampled_names)
-from .crossed import CROSSED_PARAMS, factor_effects, group_codes, resolve_structure
+from .crossed import CROSSED_PARAMS, block_codes, block_means, factor_effects, group_codes, resolve_structure
 from .data import check_design, four_pl_np, log, source_rows, validate
+from .groups import BLOCKS_ATTR
 from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
 from .wells import flag_wells
@@ -47,7 +48,9 @@ def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool,
     if not hierarchical:
         return pm.Normal(name, loc, scale, dims="group")
     mu = pm.Normal(f"{name}_mu", loc, scale)
-    if factors:
+    if factors and "block" in factors:   # the zero-dose response of each block (`controls_by`) has its own level
+        mu = block_means(name, mu, priors[f"{name}_sigma"], factors["block"])
+    elif factors:
         mu = mu + factor_effects(name, priors[f"{name}_sigma"], factors)
     sd = pm.HalfNormal(f"{name}_sigma", priors[f"{name}_sigma"])
     forms = np.asarray(forms)
@@ -143,6 +146,7 @@ class ModelSpec:
     n_flagged: int = 0                            # wells left out as gross errors (`flag_wells`); `df.flagged` says which
     sampled: dict = field(default_factory=lambda: dict(SAMPLED))  # the name each group parameter is sampled under
     structure: str = "pooled"                     # one population, or "crossed": drug and line effects (`01e_crossed`)
+    blocks: str | None = None                     # the `controls_by` column whose blocks have their own e0 level (`e0_block_*`)
     df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data, a `flagged` column added
     data: DoseData | None = field(default=None, repr=False, compare=False)    # ... and its arrays
 
@@ -284,7 +288,9 @@ def build_model(
     grid = None if batch_size else cell_grid(data)   # minibatches gather cells; the full batch uses the grid if it fits
     compress, hierarchical, inactive = _resolve(data, likelihood, compress, pooling, inactive, batch_size, flat,
                                                 on_grid=grid is not None)
-    forms = choose_parameterization(data, prior, parameterization, fits) if hierarchical else \
+    blocks = block_codes(tidy, data) if hierarchical else {}   # each block's own control level (see text)
+    forms = choose_parameterization(data, prior, parameterization, fits, blocks["block"][1] if blocks else None) \
+        if hierarchical else \
         {p: np.full(data.n_groups, CENTRED) for p in GROUP_PARAMS}   # without a population there is nothing to centre on
     pooled = _pooled_params(data, prior, fits, hierarchical, pooling)
     apart = _apart(flat, looks_flat, hierarchical, pooled)
@@ -298,7 +304,10 @@ def build_model(
     factors = group_codes(tidy, data)
     structure = resolve_structure(structure, factors, hierarchical)
     crossed = {p: factors if structure == "crossed" and p in CROSSED_PARAMS and pooled[p] else None for p in GROUP_PARAMS}
-    coords = {"group": data.labels, **({c: levels for c, (levels, _) in factors.items()} if structure == "crossed" else {})}
+    blocks = blocks if pooled["e0"] else {}
+    crossed["e0"] = blocks or None
+    coords = {"group": data.labels, **({c: levels for c, (levels, _) in factors.items()} if structure == "crossed" else {}),
+              **({"block": blocks["block"][0]} if blocks else {})}
     with pm.Model(coords=coords) as model:
         sampled = sampled_names(ic50_window)
         theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p], crossed[p], apart[p]) for p in GROUP_PARAMS}
@@ -335,8 +344,8 @@ def build_model(
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
                            batch_size, prior, options, inactive=bool(inactive), noise="group" if group_noise else "shared",
                            flat_groups=list(data.labels[flat]),
-                           n_flagged=_n_wells(tidy, flagged.to_numpy()), sampled=sampled, structure=structure, df=tidy,
-                           data=data)
+                           n_flagged=_n_wells(tidy, flagged.to_numpy()), sampled=sampled, structure=structure,
+                           blocks=tidy.attrs.get(BLOCKS_ATTR) if blocks else None, df=tidy, data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029

@@ -139,3 +139,55 @@ def test_labels_that_differ_only_by_case_or_spacing_are_refused_by_validate():
     from dose_response.reading import normalize_labels
     raw["cell_line"] = normalize_labels(raw["cell_line"])      # the remedy the message names
     assert dr.validate(raw, ["drug", "cell_line"], "dose", "y").cell_line.nunique() == 3
+
+
+def test_thin_pairs_leaves_three_doses_and_structure_scores_measures_error_and_coverage_by_kind_of_curve():
+    "The crossed-vs-pooled bench's tools (nbs/14_screens) on a synthetic posterior with known answers: exact on the "
+    "curves with all their doses, 0.3 decades off with narrow intervals on the thinned ones."
+    import arviz as az
+    import xarray as xr
+
+    from dose_response.curve import GROUP_VARS
+    from dose_response.screens import ScreenDesign
+    from dose_response.structures import structure_scores, thin_pairs
+
+    d = ScreenDesign(n_drugs=6, n_lines=4, doses=7, replicates=1, inactive=0.0)
+    wells, truth = thin_pairs(d, seed=5, share=0.5)
+    assert 0 < truth["thinned"].sum() < len(truth)
+    dosed = wells[wells.group != "DMSO"]
+    for g, w in dosed.groupby("group"):
+        series = np.geomspace(truth.conc_min[g], truth.conc_max[g], 7)
+        expect = series[[0, 3, 6]] if truth["thinned"][g] else series
+        np.testing.assert_allclose(np.sort(w.concentration.to_numpy()), expect, rtol=1e-9)
+    rng = np.random.default_rng(0)
+    centre = truth.log10_ic50.to_numpy() + np.where(truth["thinned"], 0.3, 0.0)
+    x = centre + 0.02 * rng.standard_normal((2, 500, len(truth)))
+    post = {v: np.zeros_like(x) for v in GROUP_VARS} | {"log10_ic50": x, "ic50": 10 ** x}
+    fit = az.from_dict(posterior=post, coords={"group": truth.index.to_numpy()}, dims={v: ["group"] for v in GROUP_VARS})
+    fit.add_groups({"dose_range": xr.Dataset({c: ("group", truth[c].to_numpy()) for c in ("conc_min", "conc_max")},
+                                             coords={"group": truth.index.to_numpy()})})
+    s = structure_scores(fit, truth)
+    det = truth.determined
+    assert s["n_full"] == int((det & ~truth["thinned"]).sum()) > 0 and s["n_thinned"] == int((det & truth["thinned"]).sum()) > 0
+    assert s["coverage_full"] == 1.0 and s["error_full"] < 0.01
+    assert s["coverage_thinned"] == 0.0 and abs(s["error_thinned"] - 0.3) < 0.01
+
+
+def test_each_plate_of_controls_gets_its_own_zero_dose_level_in_the_model():
+    "controls_by: the curves' e0 population mean is their block's level (`e0_block`, centred), and e0's spread is "
+    "measured within blocks, so plates at 100/120/140 do not make every curve's e0 look free (it is non-centred)."
+    t = dr.validate(_plates(), ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    assert t.attrs["blocks"] == "plate"
+    again = dr.validate(t)                                   # build_model validates again: the blocks stay
+    assert again.attrs["blocks"] == "plate" and (again["_block"] == t["_block"]).all()
+    m = dr.build_model(t)
+    assert m.spec.blocks == "plate" and list(m.coords["block"]) == ["P0", "P1", "P2"]
+    assert {"e0_block", "e0_block_sigma"} <= set(m.named_vars) and m.named_vars_to_dims["e0_block"] == ("block",)
+    assert m.spec.parameterization["e0"] == "noncentered"
+    shared = dr.build_model(dr.validate(_plates(), ["drug", "cell_line"], "dose", "y", controls="DMSO"))
+    assert shared.spec.blocks is None and "e0_block" not in shared.named_vars
+    spans = _plates().assign(plate=lambda d: np.where(d.drug == "b", "P9", d.plate))   # drug b's curves on a plate
+    spans = pd.concat([spans, _plates().query("drug == 'DMSO'").assign(plate="P9")])   # ... with controls of its own
+    spans.loc[spans.index[:7], "plate"] = "P9"               # a:L1's wells split over two plates
+    m = dr.build_model(dr.validate(spans, ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate"))
+    assert m.spec.blocks is None and "e0_block" not in m.named_vars
