@@ -45,7 +45,8 @@ class BlockLayout:
         return out
 
 def block_layout(model: pm.Model) -> BlockLayout:
-    "Split the model's free parameters into per-group blocks (dims `group`) and the rest (the population)."
+    """Split the model's free parameters into per-group blocks (dims `group`) and the rest (the population: its scalars,
+    and its vectors over other dims, such as each plate's level `e0_block` or each drug's effect)."""
     point = model.initial_point()
     rv_of = {v.name: rv for rv, v in model.rvs_to_values.items()}
     dims = model.named_vars_to_dims
@@ -56,8 +57,8 @@ def block_layout(model: pm.Model) -> BlockLayout:
         d = dims.get(rv_of[name].name)
         if d == ("group",):
             groups.append(idx)
-        elif d:
-            raise ValueError(f"block ADVI expects per-group vectors or population scalars; {name} has dims {d}")
+        elif d and "group" in d:
+            raise ValueError(f"block ADVI expects per-group vectors and population parameters; {name} has dims {d}")
         else:
             pop.extend(idx)
         start += k
@@ -240,7 +241,7 @@ def fit_block_advi(
     e = rng.standard_normal((draws, layout.size))
     posterior = _constrained_draws(model, layout, q.draw(e))
     dims = {name: list(d) for name, d in model.named_vars_to_dims.items() if name in posterior}
-    idata = az.from_dict(posterior=posterior, coords={"group": model.coords["group"]}, dims=dims)
+    idata = az.from_dict(posterior=posterior, coords={c: list(v) for c, v in model.coords.items()}, dims=dims)
     advi_loss = np.asarray(inference.hist, dtype=float)
     idata.add_groups({"elbo_history": _block_history(advi_loss, block_loss, first, stop, window)},
                      warn_on_custom_groups=False)

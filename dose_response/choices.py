@@ -17,7 +17,8 @@ from .data import LN10
 
 # %% auto #0
 __all__ = ['CENTRED', 'NONCENTRED', 'MIXED_MIN_SHARE', 'GroupFits', 'ls_group_fits', 'sampled_scale', 'identified_groups',
-           'informed_groups', 'parameterization_forms', 'choose_parameterization', 'describe_parameterization']
+           'informed_groups', 'blocks_pinned', 'parameterization_forms', 'choose_parameterization',
+           'describe_parameterization']
 
 # %% ../nbs/01b_choices.ipynb #msplit-f214aa96
 def _curve_and_jacobian(p: np.ndarray, x: np.ndarray, zero: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,6 +140,17 @@ def informed_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | No
             est[blocks == b, k] -= np.nanmedian(est[blocks == b, k])
     return {p: fits.se[:, k] < CENTER_RATIO * _population_sd(est[:, k], fits.se[:, k], priors[f"{SAMPLED[p]}_sigma"])
             for k, p in enumerate(GROUP_PARAMS)}
+
+def blocks_pinned(est: np.ndarray, se: np.ndarray, blocks: np.ndarray, prior_sd: float) -> bool:
+    """Whether the blocks (plates with their own controls) pin their zero-dose levels more tightly than the levels
+    differ, from the groups' least-squares `est` and `se` of e0: per block the median estimate, its standard error the
+    groups' median over the square root of their number. Raw signal: plates differ by far more than their wells leave
+    uncertain (centred levels); percent of each plate's control: they barely differ (non-centred, no funnel)."""
+    b = np.asarray(blocks)
+    ids = np.unique(b)
+    level = np.array([np.nanmedian(est[b == i]) for i in ids])
+    level_se = np.array([np.nanmedian(se[b == i]) / np.sqrt((b == i).sum()) for i in ids])
+    return bool(np.all(level_se < CENTER_RATIO * _population_sd(level, level_se, prior_sd, min_groups=3)))
 
 def _population_sd(est: np.ndarray, se: np.ndarray, prior_sd: float, min_groups: int = 5) -> float:
     """Between-group SD of a parameter: robust spread of the estimates less their noise (method of moments), over the

@@ -65,9 +65,14 @@ def factor_effects(name: str, scale: float, factors: dict[str, tuple[np.ndarray,
         total = total + sd * z[codes]
     return total
 
-def block_means(name: str, mu: Any, scale: float, blocks: tuple[np.ndarray, np.ndarray]) -> Any:
+def block_means(name: str, mu: Any, scale: float, blocks: tuple[np.ndarray, np.ndarray, bool]) -> Any:
     """Each group's population mean when the blocks (plates, lines) whose controls it was given have levels of their
-    own: `{name}_block[b] ~ N(mu, {name}_block_sigma)`, centred, as each block's control wells pin its level."""
-    levels, codes = blocks
+    own: `{name}_block[b] ~ N(mu, {name}_block_sigma)`; centred when `blocks`' third item says the blocks' wells pin
+    their levels (`blocks_pinned`), else non-centred (`{name}_block_z`)."""
+    levels, codes, centred = blocks
     sd = pm.HalfNormal(f"{name}_block_sigma", scale)
-    return pm.Normal(f"{name}_block", mu, sd, dims="block")[codes]
+    if centred:
+        level = pm.Normal(f"{name}_block", mu, sd, dims="block")
+    else:
+        level = pm.Deterministic(f"{name}_block", mu + sd * pm.Normal(f"{name}_block_z", 0.0, 1.0, dims="block"), dims="block")
+    return level[codes]

@@ -16,7 +16,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from pymc.model_graph import ModelGraph
 
-from .choices import (CENTRED, NONCENTRED, GroupFits, choose_parameterization, describe_parameterization,
+from .choices import (CENTRED, NONCENTRED, GroupFits, blocks_pinned, choose_parameterization, describe_parameterization,
                                    ls_group_fits, parameterization_forms, sampled_scale)
 from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _check_window, _four_pl_x, data_scales,
                                  default_priors, einf_logit, prepare, sampled_names)
@@ -304,7 +304,12 @@ def build_model(
     factors = group_codes(tidy, data)
     structure = resolve_structure(structure, factors, hierarchical)
     crossed = {p: factors if structure == "crossed" and p in CROSSED_PARAMS and pooled[p] else None for p in GROUP_PARAMS}
-    blocks = blocks if pooled["e0"] else {}
+    if blocks and pooled["e0"]:   # centred levels where the blocks' wells pin them (raw signal), else non-centred
+        k = GROUP_PARAMS.index("e0")
+        blocks = {"block": (*blocks["block"], blocks_pinned(fits.est[:, k], fits.se[:, k], blocks["block"][1],
+                                                             prior["e0_sigma"]))}
+    else:
+        blocks = {}
     crossed["e0"] = blocks or None
     coords = {"group": data.labels, **({c: levels for c, (levels, _) in factors.items()} if structure == "crossed" else {}),
               **({"block": blocks["block"][0]} if blocks else {})}

@@ -191,3 +191,33 @@ def test_each_plate_of_controls_gets_its_own_zero_dose_level_in_the_model():
     spans.loc[spans.index[:7], "plate"] = "P9"               # a:L1's wells split over two plates
     m = dr.build_model(dr.validate(spans, ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate"))
     assert m.spec.blocks is None and "e0_block" not in m.named_vars
+
+
+def test_block_advi_takes_the_plates_levels_and_the_drug_and_line_effects_as_population_parameters():
+    "Vectors over blocks, drugs or lines are neither per-curve nor scalars: block ADVI fits them with the population."
+    t = dr.validate(_plates(), ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    for model in (dr.build_model(t), dr.build_model(t, structure="crossed")):
+        fit = dr.fit_block_advi(model, n=2000, block_n=300, draws=20, seed=1, progressbar=False, n_weights=0)
+        post = fit.posterior
+        assert post["e0_block"].dims == ("chain", "draw", "block") and list(post["block"].values) == ["P0", "P1", "P2"]
+        assert np.isfinite(post["e0_block"].values).all() and np.isfinite(post["log10_ic50"].values).all()
+    assert post["ic50_position_drug_z"].dims == ("chain", "draw", "drug")
+
+
+@pytest.mark.slow
+def test_raw_signal_with_controls_per_plate_estimates_each_plates_level_and_the_ic50s():
+    "Luminescence-like signal, plates at their own levels (SD 0.2 on the log scale): each plate's level comes out near "
+    "its DMSO wells' median, and the IC50s near the truth, without dividing anything out first."
+    from dose_response.screens import ScreenDesign, simulate_screen
+    d = ScreenDesign(n_drugs=5, n_lines=4, doses=8, replicates=2, inactive=0.0, stimulating=0.0, bad_wells=0.0)
+    wells, truth = simulate_screen(d, seed=4)
+    tidy = dr.validate(wells, ["drug", "cell_line"], response="signal", controls="DMSO", controls_by="plate")
+    fit = dr.fit_nuts(tidy, seed=4, progressbar=False)
+    level = fit.posterior["e0_block"].median(("chain", "draw")).to_series()
+    dmso = wells[wells.group == "DMSO"].groupby("plate")["signal"].median()
+    assert dmso.max() / dmso.min() > 1.1                      # the plates do differ
+    assert (np.abs(level / dmso.reindex(level.index) - 1) < 0.05).all(), pd.DataFrame({"model": level, "dmso": dmso})
+    s = dr.summarize_groups(fit).reindex(truth.index)
+    det = truth["determined"].to_numpy(bool)
+    err = np.abs(np.log10(s["ic50_median"]) - truth["log10_ic50"]).to_numpy()[det]
+    assert det.sum() >= 5 and (err < np.log10(3)).mean() >= 0.8, err
