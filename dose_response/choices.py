@@ -141,15 +141,11 @@ def informed_groups(data: DoseData, priors: dict[str, Any], fits: GroupFits | No
     return {p: fits.se[:, k] < CENTER_RATIO * _population_sd(est[:, k], fits.se[:, k], priors[f"{SAMPLED[p]}_sigma"])
             for k, p in enumerate(GROUP_PARAMS)}
 
-def blocks_pinned(est: np.ndarray, se: np.ndarray, blocks: np.ndarray, prior_sd: float) -> bool:
+def blocks_pinned(level: np.ndarray, level_se: np.ndarray, prior_sd: float) -> bool:
     """Whether the blocks (plates with their own controls) pin their zero-dose levels more tightly than the levels
-    differ, from the groups' least-squares `est` and `se` of e0: per block the median estimate, its standard error the
-    groups' median over the square root of their number. Raw signal: plates differ by far more than their wells leave
-    uncertain (centred levels); percent of each plate's control: they barely differ (non-centred, no funnel)."""
-    b = np.asarray(blocks)
-    ids = np.unique(b)
-    level = np.array([np.nanmedian(est[b == i]) for i in ids])
-    level_se = np.array([np.nanmedian(se[b == i]) / np.sqrt((b == i).sum()) for i in ids])
+    differ, from each block's control level and its standard error (`block_levels`, `01e_crossed`). Raw signal: plates
+    differ by far more than their wells leave uncertain (centred levels); percent of each plate's control: they barely
+    differ (non-centred, no funnel)."""
     return bool(np.all(level_se < CENTER_RATIO * _population_sd(level, level_se, prior_sd, min_groups=3)))
 
 def _population_sd(est: np.ndarray, se: np.ndarray, prior_sd: float, min_groups: int = 5) -> float:

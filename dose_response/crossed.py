@@ -13,10 +13,11 @@ import pymc as pm
 
 from .curve import OPTIONS, DoseData
 from .data import group_factors
-from .groups import _BLOCK
+from .groups import _BLOCK, SHARE
 
 # %% auto #0
-__all__ = ['STRUCTURES', 'CROSSED_PARAMS', 'group_codes', 'block_codes', 'resolve_structure', 'factor_effects', 'block_means']
+__all__ = ['STRUCTURES', 'CROSSED_PARAMS', 'group_codes', 'block_codes', 'block_levels', 'resolve_structure', 'factor_effects',
+           'block_means']
 
 # %% ../nbs/01e_crossed.ipynb #cx-55ad28a3
 STRUCTURES = OPTIONS["structure"]                     # build_model's `structure`: auto, pooled, crossed
@@ -41,6 +42,20 @@ def block_codes(tidy: pd.DataFrame, data: DoseData) -> dict[str, tuple[np.ndarra
         return {}
     codes, levels = pd.factorize(per.first().reindex(data.labels), sort=False)
     return {"block": (np.asarray(levels), codes)} if len(levels) > 1 else {}
+
+def block_levels(tidy: pd.DataFrame, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per block of `levels`, its control wells' median response and the standard error of that level (robust SD over
+    the square root of the number of wells; a well copied into each of the block's curves counts once)."""
+    zero = tidy[tidy["concentration"] == 0]
+    out = []
+    for b in levels:
+        z = zero[zero[_BLOCK] == b]
+        n = float(z[SHARE].sum()) if SHARE in z.columns else float(len(z))
+        y = z["response"].to_numpy()
+        sd = 1.4826 * np.median(np.abs(y - np.median(y))) if len(y) else np.inf
+        out.append((np.median(y) if len(y) else np.nan, 1.2533 * sd / np.sqrt(max(n, 1.0))))
+    level, se = np.array(out).T
+    return level, se
 
 def resolve_structure(structure: str, factors: dict, hierarchical: bool) -> str:
     """'pooled' or 'crossed': crossed when asked (a crossed model the data cannot have is refused, naming why); 'auto'

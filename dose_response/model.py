@@ -20,7 +20,7 @@ from .choices import (CENTRED, NONCENTRED, GroupFits, blocks_pinned, choose_para
                                    ls_group_fits, parameterization_forms, sampled_scale)
 from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_option, _check_window, _four_pl_x, data_scales,
                                  default_priors, einf_logit, prepare, sampled_names)
-from .crossed import CROSSED_PARAMS, block_codes, block_means, factor_effects, group_codes, resolve_structure
+from .crossed import CROSSED_PARAMS, block_codes, block_levels, block_means, factor_effects, group_codes, resolve_structure
 from .data import check_design, four_pl_np, log, source_rows, validate
 from .groups import BLOCKS_ATTR
 from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
@@ -305,9 +305,8 @@ def build_model(
     structure = resolve_structure(structure, factors, hierarchical)
     crossed = {p: factors if structure == "crossed" and p in CROSSED_PARAMS and pooled[p] else None for p in GROUP_PARAMS}
     if blocks and pooled["e0"]:   # centred levels where the blocks' wells pin them (raw signal), else non-centred
-        k = GROUP_PARAMS.index("e0")
-        blocks = {"block": (*blocks["block"], blocks_pinned(fits.est[:, k], fits.se[:, k], blocks["block"][1],
-                                                             prior["e0_sigma"]))}
+        pinned = blocks_pinned(*block_levels(tidy, blocks["block"][0]), prior["e0_sigma"])
+        blocks = {"block": (*blocks["block"], pinned)}
     else:
         blocks = {}
     crossed["e0"] = blocks or None
