@@ -2,6 +2,7 @@
 change's note, before a lever is measured properly (bench/screen_levers.py, bench/looks_flat.py).
 
     python bench/first_attempts.py screen05,screen12 [--options '{"ic50_window": 0.5}'] [--design-seed 99] [--out F.csv]
+    python bench/first_attempts.py screen05,screen12 --options '{"group": ["drug", "cell_line"], "structure": "crossed"}'
 
 Prints one line per screen and a summary (converged, divergences, median wall); `--out` appends the rows to a CSV.
 Screens are `screen_designs(seed=--design-seed)`'s (2026: the benchmark's own).

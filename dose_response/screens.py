@@ -156,12 +156,14 @@ def _flag_scores(idata: az.InferenceData, df: pd.DataFrame) -> dict[str, int]:
     return {"n_bad_wells": int(bad.sum()), "n_flagged": int(flagged.sum()), "n_flagged_bad": int((flagged & bad).sum())}
 
 # %% ../nbs/08a_screens.ipynb #cell-016
-def run_screen(name: str, d: ScreenDesign, seed: int = 0, **fit_kw: Any) -> dict[str, Any]:
-    "Simulate the screen `d`, fit it as a user would (`fit_nuts`, defaults), and return one row of the benchmark."
+def run_screen(name: str, d: ScreenDesign, seed: int = 0, group: str | list[str] = "group", **fit_kw: Any
+               ) -> dict[str, Any]:
+    """Simulate the screen `d`, fit it as a user would (`fit_nuts`, defaults), and return one row of the benchmark;
+    `group=["drug", "cell_line"]` fits it as a matrix (`14_screens`)."""
     df, truth = simulate_screen(d, seed)
     rows, options = screen_data(df, d)
     t0 = time.perf_counter()
-    tidy = validate(rows, **options)
+    tidy = validate(rows, group, **options)
     idata = fit_nuts(tidy, seed=seed, progressbar=False, **fit_kw)
     diag = diagnose(idata)
     wall = time.perf_counter() - t0
