@@ -160,6 +160,7 @@ class ModelSpec:
         out = {f"model_{f.name}": getattr(self, f.name) for f in fields(self) if f.name not in skip}
         out["model_parameterization"] = json.dumps(self.parameterization)
         out["model_batch_size"] = self.batch_size or 0
+        out["model_blocks"] = self.blocks or ""                  # NetCDF has no None
         out["model_hierarchical"] = int(self.hierarchical)
         out["model_compress"] = int(self.compress)
         out["model_inactive"] = int(self.inactive)

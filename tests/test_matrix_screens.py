@@ -221,3 +221,13 @@ def test_raw_signal_with_controls_per_plate_estimates_each_plates_level_and_the_
     det = truth["determined"].to_numpy(bool)
     err = np.abs(np.log10(s["ic50_median"]) - truth["log10_ic50"]).to_numpy()[det]
     assert det.sum() >= 5 and (err < np.log10(3)).mean() >= 0.8, err
+
+
+def test_a_model_with_or_without_blocks_records_netcdf_friendly_attrs(tmp_path):
+    "Every fit is saved to NetCDF (`save`), which refuses None: the model's record must hold none, blocks or not."
+    import xarray as xr
+    for controls_by in (None, "plate"):
+        t = dr.validate(_plates(), ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by=controls_by)
+        attrs = dr.build_model(t).spec.to_attrs()
+        assert attrs["model_blocks"] == ("plate" if controls_by else "")
+        xr.Dataset(attrs=attrs).to_netcdf(tmp_path / f"{controls_by}.nc")      # raises on a None
