@@ -40,17 +40,18 @@ def _apart(flat: np.ndarray, looks_flat: str, hierarchical: bool, pooled: dict[s
     return {p: np.asarray(flat, bool) if keep_out and p in APART_PARAMS and pooled[p] else None for p in GROUP_PARAMS}
 
 def _group_param(name: str, priors: dict, forms: np.ndarray, hierarchical: bool, factors: dict | None = None,
-                 apart: np.ndarray | None = None):
+                 apart: np.ndarray | None = None, blocks: tuple | None = None):
     """One group-level parameter, each group in its form (`CENTRED` or `NONCENTRED`), pooled when `hierarchical`;
     with `factors` (`structure="crossed"`, `01e_crossed`) each group's population mean adds its drug's and line's effects;
-    the groups marked `apart` (non-centred) are drawn from the population mean's prior instead (`looks_flat="apart"`)."""
+    the groups marked `apart` (non-centred) are drawn from the population mean's prior instead (`looks_flat="apart"`);
+    with `blocks` (levels, codes, centred) each group's population mean is its block's level (`block_means`)."""
     loc, scale = priors[f"{name}_mu"]
     if not hierarchical:
         return pm.Normal(name, loc, scale, dims="group")
     mu = pm.Normal(f"{name}_mu", loc, scale)
-    if factors and "block" in factors:   # the zero-dose response of each block (`controls_by`) has its own level
-        mu = block_means(name, mu, priors[f"{name}_sigma"], factors["block"])
-    elif factors:
+    if blocks:   # the zero-dose response of each block (`controls_by`) has its own level
+        mu = block_means(name, mu, priors[f"{name}_sigma"], blocks)
+    if factors:
         mu = mu + factor_effects(name, priors[f"{name}_sigma"], factors)
     sd = pm.HalfNormal(f"{name}_sigma", priors[f"{name}_sigma"])
     forms = np.asarray(forms)
@@ -307,15 +308,15 @@ def build_model(
     crossed = {p: factors if structure == "crossed" and p in CROSSED_PARAMS and pooled[p] else None for p in GROUP_PARAMS}
     if blocks and pooled["e0"]:   # centred levels where the blocks' wells pin them (raw signal), else non-centred
         pinned = blocks_pinned(*block_levels(tidy, blocks["block"][0]), prior["e0_sigma"])
-        blocks = {"block": (*blocks["block"], pinned)}
+        blocks = {"e0": (*blocks["block"], pinned)}
     else:
         blocks = {}
-    crossed["e0"] = blocks or None
     coords = {"group": data.labels, **({c: levels for c, (levels, _) in factors.items()} if structure == "crossed" else {}),
-              **({"block": blocks["block"][0]} if blocks else {})}
+              **({"block": blocks["e0"][0]} if blocks else {})}
     with pm.Model(coords=coords) as model:
         sampled = sampled_names(ic50_window)
-        theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p], crossed[p], apart[p]) for p in GROUP_PARAMS}
+        theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p], crossed[p], apart[p], blocks.get(p))
+                 for p in GROUP_PARAMS}
         window = ic50_windows(data, float(ic50_window)) if ic50_window is not None else None
         if window is not None and looks_flat == "apart" and np.any(flat):   # ... ending at the top dose (see text)
             window = (window[0], np.where(np.asarray(flat, bool), ic50_windows(data, 0.0)[1], window[1]))
