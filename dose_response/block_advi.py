@@ -16,11 +16,13 @@ import pymc as pm
 import xarray as xr
 
 from .advi import ELBOConvergence, _check_advi_args, _run_advi
+from .crossed import block_codes, group_codes
+from .kernel import _njit_cached
 from .fitrecord import _as_model, _check_count, _finish
 from .precondition import _logp_dlogp
 
 # %% auto #0
-__all__ = ['BlockLayout', 'block_layout', 'BlockGaussian', 'Adam', 'fit_block_advi']
+__all__ = ['MAX_REDRAWS', 'BlockLayout', 'block_layout', 'BlockGaussian', 'Adam', 'fit_block_advi']
 
 # %% ../nbs/02e_block_advi.ipynb #new-67162fa1
 @dataclass
@@ -29,7 +31,9 @@ class BlockLayout:
     names: list[str]                  # value variables, in the order the model ravels them
     shapes: list[tuple[int, ...]]
     group_idx: np.ndarray             # (G, K): group g's K parameters
-    pop_idx: np.ndarray               # (P,): everything else (population means and scales, sigma, ...)
+    pop_idx: np.ndarray               # (P,): the population's own parameters (means, scales, sigma, ...)
+    level_idx: np.ndarray             # (V,): the levels groups belong to (each drug's and line's effect, each plate's level)
+    group_levels: np.ndarray          # (G, R): group g's own R levels, as positions in `level_idx`
 
     @property
     def size(self) -> int:
@@ -44,13 +48,23 @@ class BlockLayout:
             i += k
         return out
 
+def _level_codes(model: pm.Model) -> dict[str, np.ndarray]:
+    "Per dim whose levels the groups belong to (a group column of the crossed model, `block`): each group's level."
+    spec = getattr(model, "spec", None)
+    if spec is None or spec.df is None:
+        return {}
+    codes = {dim: c for dim, (_, c) in {**group_codes(spec.df, spec.data), **block_codes(spec.df, spec.data)}.items()}
+    return {dim: c for dim, c in codes.items()
+            if dim in model.coords and len(c) == len(model.coords["group"]) and (c >= 0).all()}
+
 def block_layout(model: pm.Model) -> BlockLayout:
-    """Split the model's free parameters into per-group blocks (dims `group`) and the rest (the population: its scalars,
-    and its vectors over other dims, such as each plate's level `e0_block` or each drug's effect)."""
+    """Split the model's free parameters into per-group blocks (dims `group`), the levels the groups belong to (vectors
+    over a drug, line or plate dim: each group is coupled to its own level only) and the rest (the population)."""
     point = model.initial_point()
     rv_of = {v.name: rv for rv, v in model.rvs_to_values.items()}
     dims = model.named_vars_to_dims
-    groups, pop, start = [], [], 0
+    codes = _level_codes(model)
+    groups, pop, levels, own, start = [], [], [], [], 0
     for name, value in point.items():
         k = int(np.size(value))
         idx = np.arange(start, start + k)
@@ -59,43 +73,62 @@ def block_layout(model: pm.Model) -> BlockLayout:
             groups.append(idx)
         elif d and "group" in d:
             raise ValueError(f"block ADVI expects per-group vectors and population parameters; {name} has dims {d}")
+        elif d and len(d) == 1 and d[0] in codes:
+            own.append(len(levels) + codes[d[0]])
+            levels.extend(idx)
         else:
             pop.extend(idx)
         start += k
     G = len(model.coords["group"])
     group_idx = np.stack(groups, axis=1) if groups else np.zeros((G, 0), int)
-    return BlockLayout(list(point), [np.shape(v) for v in point.values()], group_idx, np.array(pop, dtype=int))
+    group_levels = np.stack(own, axis=1) if own else np.zeros((G, 0), int)
+    return BlockLayout(list(point), [np.shape(v) for v in point.values()], group_idx, np.array(pop, dtype=int),
+                       np.array(levels, dtype=int), group_levels)
+
 
 # %% ../nbs/02e_block_advi.ipynb #new-39d4a4cc
 @dataclass
 class BlockGaussian:
     """q(z): z = shift + scale * (mu + L e), e ~ N(0, I), with L lower-triangular in 'arrowhead' form: a dense
-    block over the population parameters, one K x K block per group, and couplings from the population to each group.
-    `log_diag` is log diag(L); the other arrays hold L's strictly lower entries."""
+    block over the population parameters, couplings from the population to each level and to each group, one K x K
+    block per group, and couplings from each group's own levels to it. `log_diag` is log diag(L); the other arrays
+    hold L's strictly lower entries."""
     layout: BlockLayout
     shift: np.ndarray          # (D,) the mean-field mean: the whitened coordinates are centred on it ...
     scale: np.ndarray          # (D,) ... and scaled by the mean-field SD
     mu: np.ndarray             # (D,)
     log_diag: np.ndarray       # (D,)
     pop_block: np.ndarray      # (P, P), strictly lower
+    level_coupling: np.ndarray # (V, P)
     group_block: np.ndarray    # (G, K, K), strictly lower
     coupling: np.ndarray       # (G, K, P)
+    own_levels: np.ndarray     # (G, K, R)
 
     @classmethod
     def whitened(cls, layout: BlockLayout, shift: np.ndarray, scale: np.ndarray) -> "BlockGaussian":
         "The mean-field Gaussian N(shift, diag(scale^2)), written in block form."
-        G, K = layout.group_idx.shape
-        P, D = len(layout.pop_idx), len(shift)
+        (G, K), R = layout.group_idx.shape, layout.group_levels.shape[1]
+        P, V, D = len(layout.pop_idx), len(layout.level_idx), len(shift)
         return cls(layout, np.asarray(shift, float), np.asarray(scale, float), np.zeros(D), np.zeros(D),
-                   np.zeros((P, P)), np.zeros((G, K, K)), np.zeros((G, K, P)))
+                   np.zeros((P, P)), np.zeros((V, P)), np.zeros((G, K, K)), np.zeros((G, K, P)), np.zeros((G, K, R)))
+
+    def _parts(self, a: np.ndarray) -> tuple[np.ndarray, ...]:
+        "`a` (n, D) split into its population (n, P), levels (n, V), groups (n, G, K) and each group's levels (n, G, R)."
+        lay = self.layout
+        levels = a[:, lay.level_idx]
+        return a[:, lay.pop_idx], levels, a[:, lay.group_idx], levels[:, lay.group_levels]
 
     def whiten(self, e: np.ndarray) -> np.ndarray:
         "mu + L e for standard-normal draws `e` of shape (n, D)."
-        gi, pi = self.layout.group_idx, self.layout.pop_idx
-        ep, eg = e[:, pi], e[:, gi]
+        lay = self.layout
+        ep, el, eg, eo = self._parts(e)
         w = self.mu + np.exp(self.log_diag) * e
-        w[:, pi] += ep @ self.pop_block.T
-        w[:, gi] += np.einsum("gkj,ngj->ngk", self.group_block, eg) + np.einsum("gkp,np->ngk", self.coupling, ep)
+        w[:, lay.pop_idx] += ep @ self.pop_block.T
+        w[:, lay.level_idx] += ep @ self.level_coupling.T
+        (G, K), n = lay.group_idx.shape, len(e)
+        from_pop = (self.coupling.reshape(G * K, -1) @ ep.T).T.reshape(n, G, K)   # one matrix product, not a loop
+        w[:, lay.group_idx] += (np.einsum("gkj,ngj->ngk", self.group_block, eg) + from_pop
+                                + np.einsum("gkr,ngr->ngk", self.own_levels, eo))
         return w
 
     def draw(self, e: np.ndarray) -> np.ndarray:
@@ -114,21 +147,30 @@ class BlockGaussian:
         return -0.5 * np.sum(e**2, axis=1) - 0.5 * e.shape[1] * np.log(2 * np.pi) - self._log_det()
 
     def params(self) -> dict[str, np.ndarray]:
-        return {"mu": self.mu, "log_diag": self.log_diag, "pop_block": self.pop_block,
-                "group_block": self.group_block, "coupling": self.coupling}
+        return {"mu": self.mu, "log_diag": self.log_diag, "pop_block": self.pop_block, "level_coupling": self.level_coupling,
+                "group_block": self.group_block, "coupling": self.coupling, "own_levels": self.own_levels}
 
     def elbo_grad(self, e: np.ndarray, grad_logp: np.ndarray) -> dict[str, np.ndarray]:
         "Reparameterisation gradient of the ELBO for draws `e` (n, D) given d log p / dz at those draws (n, D)."
-        gi, pi = self.layout.group_idx, self.layout.pop_idx
-        n = len(e)
+        n, K = len(e), self.layout.group_idx.shape[1]
         g = grad_logp * self.scale                 # d log p / d w, w the whitened coordinates
-        gp, gg, ep, eg = g[:, pi], g[:, gi], e[:, pi], e[:, gi]
-        K, P = gi.shape[1], len(pi)
+        gp, gl, gg, _ = self._parts(g)
+        ep, _, eg, eo = self._parts(e)
         return {"mu": g.mean(0),
                 "log_diag": (g * e).mean(0) * np.exp(self.log_diag) + 1.0,    # + 1: the entropy's gradient
-                "pop_block": np.tril(gp.T @ ep / n, -1) if P else self.pop_block,
-                "group_block": np.einsum("ngk,ngj->gkj", gg, eg) / n * np.tri(K, k=-1),
-                "coupling": np.einsum("ngk,np->gkp", gg, ep) / n}
+                "pop_block": np.tril(gp.T @ ep / n, -1),
+                "level_coupling": gl.T @ ep / n,
+                "group_block": (gg[..., None] * eg[:, :, None, :]).mean(0) * np.tri(K, k=-1),
+                "coupling": np.einsum("ngk,np->gkp", gg, ep) / n,
+                "own_levels": np.einsum("ngk,ngr->gkr", gg, eo) / n}
+
+@_njit_cached
+def _adam_update(p, g, m, v, b1, b2, c1, c2, lr, eps):
+    "One Adam step on flat arrays, in one pass: memory, not arithmetic, is what a step costs at GDSC scale."
+    for i in range(p.size):
+        m[i] = b1 * m[i] + (1.0 - b1) * g[i]
+        v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i]
+        p[i] += lr * (m[i] / c1) / (np.sqrt(v[i] / c2) + eps)
 
 class Adam:
     "Adam (Kingma & Ba 2015) for ascent on a dict of arrays, updated in place."
@@ -138,45 +180,69 @@ class Adam:
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        "One step, in place (at GDSC scale the arrays hold 27 million numbers)."
         self.t += 1
+        c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
         for k, g in grads.items():
-            self.m[k] = self.b1 * self.m[k] + (1 - self.b1) * g
-            self.v[k] = self.b2 * self.v[k] + (1 - self.b2) * g * g
-            mhat, vhat = self.m[k] / (1 - self.b1**self.t), self.v[k] / (1 - self.b2**self.t)
-            params[k] += self.lr * mhat / (np.sqrt(vhat) + self.eps)
+            flat = lambda a: a.reshape(-1)          # views: the arrays are contiguous
+            _adam_update(flat(params[k]), np.ascontiguousarray(g, dtype=float).reshape(-1), flat(self.m[k]),
+                         flat(self.v[k]), self.b1, self.b2, c1, c2, self.lr, self.eps)
+
 
 # %% ../nbs/02e_block_advi.ipynb #new-c1999f64
+MAX_REDRAWS = 10   # draws of q per Monte Carlo sample of a step that may land where the log density is not finite
+
 def _refine_blocks(fn, q: BlockGaussian, n: int, mc: int, lr: float, stop: ELBOConvergence,
-                   rng: np.random.Generator) -> np.ndarray:
-    "Stochastic-gradient ascent (Adam) on the ELBO of `q`, in place, until `stop` fires or `n` steps; the losses."
+                   rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Stochastic-gradient ascent (Adam) on the ELBO of `q`, in place, until `stop` fires or `n` steps; the losses and
+    the number of draws redrawn. A draw where the log density or its gradient is not finite (a far tail of q, an
+    overflow) is drawn again, up to `MAX_REDRAWS` times; more than that and q itself has gone wrong: an error."""
     opt, D = Adam(q.params(), lr), q.layout.size
     losses = np.empty(n)
-    logp, grad = np.empty(mc), np.empty((mc, D))
+    logp, grad, e = np.empty(mc), np.empty((mc, D)), np.empty((mc, D))
+    redrawn = 0
     for i in range(n):
-        e = rng.standard_normal((mc, D))
-        for j, z in enumerate(q.draw(e)):
-            lp, g = fn(z)
-            logp[j], grad[j] = lp, g
-        if not (np.isfinite(logp).all() and np.isfinite(grad).all()):
-            raise FloatingPointError(f"block ADVI met a non-finite log density or gradient at step {i + 1}; "
-                                     "the mean-field start may be poor: try a smaller block_learning_rate")
+        for j in range(mc):
+            for attempt in range(MAX_REDRAWS):
+                e[j] = rng.standard_normal(D)
+                logp[j], grad[j] = fn(q.draw(e[j:j + 1])[0])
+                if np.isfinite(logp[j]) and np.isfinite(grad[j]).all():
+                    break
+                redrawn += 1
+            else:
+                raise FloatingPointError(f"block ADVI met a non-finite log density or gradient at step {i + 1} in "
+                                         f"{MAX_REDRAWS} draws running; the mean-field start may be poor: try a smaller "
+                                         "block_learning_rate")
         losses[i] = -(logp.mean() + q.entropy())
         opt.step(q.params(), q.elbo_grad(e, grad))
         if (i + 1) % stop.window == 0:
             try:
                 stop(None, losses[:i + 1], i + 1)
             except StopIteration:
-                return losses[:i + 1]
-    return losses
+                return losses[:i + 1], redrawn
+    return losses, redrawn
 
-def _constrained_draws(model: pm.Model, layout: BlockLayout, z: np.ndarray) -> dict[str, np.ndarray]:
-    "Unconstrained draws (n, D) as the model's variables and deterministics, each with a leading (chain, draw) shape."
+def _chunked_draws(q: BlockGaussian, rng: np.random.Generator, n: int, chunk: int = 50):
+    "`n` draws of q as (e, z) pairs of at most `chunk` rows: at GDSC scale one row is 800,000 numbers."
+    for start in range(0, n, chunk):
+        e = rng.standard_normal((min(chunk, n - start), q.layout.size))
+        yield e, q.draw(e)
+
+def _constrained_draws(model: pm.Model, layout: BlockLayout, chunks, n: int) -> dict[str, np.ndarray]:
+    """`n` unconstrained draws, given in `chunks` of (e, z) rows (`_chunked_draws`), as the model's variables and
+    deterministics, each with a leading (chain, draw) shape (filled in place: no second copy of the draws)."""
     by_name = {v.name: v for v in model.value_vars}
-    outs = model.unobserved_value_vars
+    outs = [v for v in model.unobserved_value_vars if not v.name.endswith("__")]
     f = model.compile_fn(outs, inputs=[by_name[n] for n in layout.names], on_unused_input="ignore", point_fn=False)
-    values = [f(*layout.unravel(zi)) for zi in z]
-    return {v.name: np.stack([row[k] for row in values])[None] for k, v in enumerate(outs)
-            if not v.name.endswith("__")}
+    out, i = {}, 0
+    for _, z in chunks:
+        for zi in z:
+            for v, value in zip(outs, f(*layout.unravel(zi))):
+                if v.name not in out:
+                    out[v.name] = np.empty((1, n, *np.shape(value)))
+                out[v.name][0, i] = value
+            i += 1
+    return out
 
 def _mean_field_start(approx, layout: BlockLayout) -> BlockGaussian:
     "The fitted mean-field Gaussian as the block Gaussian's start (its mean and SD become the whitening)."
@@ -236,27 +302,28 @@ def fit_block_advi(
     stop = ELBOConvergence(window, rtol, atol, min_iter)
     rng = np.random.default_rng(seed)
     t1 = time.perf_counter()
-    block_loss = _refine_blocks(fn, q, block_n, mc, block_learning_rate, stop, rng)
+    block_loss, redrawn = _refine_blocks(fn, q, block_n, mc, block_learning_rate, stop, rng)
     t2 = time.perf_counter()
-    e = rng.standard_normal((draws, layout.size))
-    posterior = _constrained_draws(model, layout, q.draw(e))
+    posterior = _constrained_draws(model, layout, _chunked_draws(q, rng, draws), draws)
     dims = {name: list(d) for name, d in model.named_vars_to_dims.items() if name in posterior}
     idata = az.from_dict(posterior=posterior, coords={c: list(v) for c, v in model.coords.items()}, dims=dims)
     advi_loss = np.asarray(inference.hist, dtype=float)
     idata.add_groups({"elbo_history": _block_history(advi_loss, block_loss, first, stop, window)},
                      warn_on_custom_groups=False)
     if n_weights:
-        e = rng.standard_normal((n_weights, layout.size))
-        lw = np.array([fn(z)[0] for z in q.draw(e)]) - q.logq(e)
+        lw = np.concatenate([[fn(zi)[0] for zi in z] - q.logq(e) for e, z in _chunked_draws(q, rng, n_weights)])
         idata.add_groups({"importance": xr.Dataset({"log_weight": ("draw", lw)})}, warn_on_custom_groups=False)
     t3 = time.perf_counter()
     settings = dict(n=n, block_n=block_n, draws=draws, learning_rate=learning_rate,
                     block_learning_rate=block_learning_rate, mc=mc, window=window, rtol=rtol, atol=atol,
                     min_iter=min_iter, optimizer="adagrad_window, then adam",
                     blocks=f"{layout.group_idx.shape[0]} x {layout.group_idx.shape[1]} per group, "
-                           f"{len(layout.pop_idx)} population")
+                           f"{len(layout.pop_idx)} population"
+                           + (f", {len(layout.level_idx)} levels ({layout.group_levels.shape[1]} per group)"
+                              if len(layout.level_idx) else ""))
     timing = {"compile": timing["compile"] + t_numba, "advi": timing["fit"], "fit": t2 - t1, "draw": t3 - t2}
     idata = _finish(idata, model, "block_advi", "pymc+numba", settings, seed, timing)
     idata.posterior.attrs.update(converged=int(stop.converged), n_iter=len(block_loss), advi_n_iter=len(advi_loss),
-                                 advi_converged=int(first.converged), final_elbo=-float(np.mean(block_loss[-window:])))
+                                 advi_converged=int(first.converged), final_elbo=-float(np.mean(block_loss[-window:])),
+                                 redrawn=redrawn)
     return idata

@@ -14,28 +14,36 @@ SEED = 4
 
 
 def _random_q(seed: int = 0, G: int = 3, K: int = 2, P: int = 2) -> BlockGaussian:
-    "A block Gaussian with every parameter random; population first, then the groups' parameters interleaved."
+    """A block Gaussian with every parameter random; population first, then three levels (two of one factor, one of
+    another: each group belongs to one of each), then the groups' parameters interleaved."""
     rng = np.random.default_rng(seed)
-    D = P + G * K
-    group_idx = P + np.arange(G * K).reshape(K, G).T          # variable k of group g at P + k * G + g, as the model ravels
-    layout = BlockLayout(["pop", *[f"v{k}" for k in range(K)]], [(P,)] + [(G,)] * K, group_idx, np.arange(P))
+    V = 3
+    D = P + V + G * K
+    group_idx = P + V + np.arange(G * K).reshape(K, G).T      # variable k of group g at P + V + k * G + g, as the model ravels
+    group_levels = np.stack([np.arange(G) % 2, np.full(G, 2)], axis=1)
+    layout = BlockLayout(["pop", "levels", *[f"v{k}" for k in range(K)]], [(P,), (V,)] + [(G,)] * K, group_idx,
+                         np.arange(P), P + np.arange(V), group_levels)
     q = BlockGaussian.whitened(layout, rng.normal(size=D), np.exp(rng.normal(size=D) * 0.3))
     q.mu[:] = rng.normal(size=D)
     q.log_diag[:] = rng.normal(size=D) * 0.3
     q.pop_block[:] = np.tril(rng.normal(size=(P, P)), -1)
+    q.level_coupling[:] = rng.normal(size=(V, P))
     q.group_block[:] = np.tril(rng.normal(size=(G, K, K)), -1)
     q.coupling[:] = rng.normal(size=(G, K, P))
+    q.own_levels[:] = rng.normal(size=(G, K, 2))
     return q
 
 
 def _dense_factor(q: BlockGaussian) -> np.ndarray:
     "The D x D matrix L of w = mu + L e, written out."
-    gi, pi = q.layout.group_idx, q.layout.pop_idx
+    gi, pi, li = q.layout.group_idx, q.layout.pop_idx, q.layout.level_idx
     L = np.diag(np.exp(q.log_diag))
     L[np.ix_(pi, pi)] += q.pop_block
+    L[np.ix_(li, pi)] += q.level_coupling
     for g in range(gi.shape[0]):
         L[np.ix_(gi[g], gi[g])] += q.group_block[g]
         L[np.ix_(gi[g], pi)] += q.coupling[g]
+        L[np.ix_(gi[g], li[q.layout.group_levels[g]])] += q.own_levels[g]
     return L
 
 
@@ -45,8 +53,8 @@ def test_block_gaussian_draws_density_and_entropy_match_dense_algebra():
     e = np.random.default_rng(1).normal(size=(5, len(q.mu)))
     z = q.draw(e)
     np.testing.assert_allclose(z, q.shift + q.scale * (q.mu + e @ L.T), rtol=1e-12)
-    # after a permutation to population-then-groups order, L is lower triangular: its determinant is its diagonal's
-    order = np.r_[q.layout.pop_idx, q.layout.group_idx.ravel()]
+    # after a permutation to population, levels, then groups, L is lower triangular: its determinant is its diagonal's
+    order = np.r_[q.layout.pop_idx, q.layout.level_idx, q.layout.group_idx.ravel()]
     assert np.allclose(np.triu(L[np.ix_(order, order)], 1), 0)
     cov = (q.scale[:, None] * L) @ (q.scale[:, None] * L).T
     mvn = stats.multivariate_normal(q.shift + q.scale * q.mu, cov)
@@ -96,6 +104,7 @@ def test_layout_puts_four_parameters_per_group_and_the_rest_in_the_population(sc
     for options, population in (({}, 9), ({"pooling": "none"}, 1), ({"likelihood": "student_t"}, 10)):
         lay = block_layout(dr.build_model(df, **options))
         assert lay.group_idx.shape == (20, 4) and len(lay.pop_idx) == population, options
+        assert len(lay.level_idx) == 0 and lay.group_levels.shape == (20, 0), options
         assert sorted(np.r_[lay.pop_idx, lay.group_idx.ravel()]) == list(range(lay.size))
 
 

@@ -204,6 +204,26 @@ def test_block_advi_takes_the_plates_levels_and_the_drug_and_line_effects_as_pop
     assert post["ic50_position_drug_z"].dims == ("chain", "draw", "drug")
 
 
+def test_block_advi_couples_each_curve_to_its_own_drug_line_and_plate_only():
+    "GDSC has 1,200 drug and line effects and 5,000 plates: each curve's block is coupled to its own three, not to all."
+    from dose_response.block_advi import block_layout
+    t = dr.validate(_plates(), ["drug", "cell_line"], "dose", "y", controls="DMSO", controls_by="plate")
+    model = dr.build_model(t, structure="crossed")
+    lay = block_layout(model)
+    owner = [(n, j) for n, sh in zip(lay.names, lay.shapes) for j in range(int(np.prod(sh)))]
+    plate = t.groupby("group")["_block"].first()
+    level_vars = {owner[i][0] for i in lay.level_idx}
+    assert level_vars == {n for n in lay.names if model.named_vars_to_dims.get(n, ("group",))[0] in ("drug", "cell_line", "block")}
+    assert len(level_vars) == 7 and lay.group_levels.shape == (model.spec.n_groups, 7)   # 3 parameters x 2 factors + plate
+    for g, label in enumerate(model.coords["group"]):
+        own = {"drug": label.split(":")[0], "cell_line": label.split(":")[1], "block": plate[label]}
+        for r in lay.group_levels[g]:
+            name, j = owner[lay.level_idx[r]]
+            dim = model.named_vars_to_dims[name][0]
+            assert model.coords[dim][j] == own[dim], (label, name)
+    assert not set(lay.level_idx) & set(lay.pop_idx) and len(lay.pop_idx) + len(lay.level_idx) + lay.group_idx.size == lay.size
+
+
 @pytest.mark.slow
 def test_raw_signal_with_controls_per_plate_estimates_each_plates_level_and_the_ic50s():
     "Luminescence-like signal, plates at their own levels (SD 0.2 on the log scale): each plate's level comes out near "
