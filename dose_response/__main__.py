@@ -108,7 +108,10 @@ def _parser() -> argparse.ArgumentParser:
                        description="Simulate one screen of a sweep size and measure, in one process: the naive and fast "
                        "gradient, the NUTS fit (compile / warm-up / sampling, convergence, coverage, peak memory), ADVI "
                        "and the structured variational options. Writes a JSON file.")
-    b.add_argument("--size", required=True, help=f"a sweep size from {list(SIZES)} or a --custom one")
+    which = b.add_mutually_exclusive_group(required=True)
+    which.add_argument("--size", help=f"a sweep size from {list(SIZES)} or a --custom one")
+    which.add_argument("--matrix", metavar="DRUGSxLINES", help="a drug x cell-line screen (e.g. 200x1000, GDSC's size): "
+                       "the crossed model with controls per plate, block ADVI at that size, NUTS projected (13a_scale)")
     b.add_argument("--custom", action="append", default=[], metavar="NAME:GROUPS:DOSES:REPLICATES",
                    help="define a custom size (repeatable)")
     b.add_argument("--out", required=True, help="the JSON file to write (e.g. bench/full.json)")
@@ -126,9 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "bench":
             from dose_response.bench import bench_command
-            parse_sizes(args.size, args.custom)       # refuse an unknown size before any work
             if args.seed < 0:
                 raise ValueError(f"--seed must be at least 0, got {args.seed}")
+            if args.matrix:
+                from dose_response.scale import bench_matrix_command
+                bench_matrix_command(args.matrix, args.out, seed=args.seed)
+                return 0
+            parse_sizes(args.size, args.custom)       # refuse an unknown size before any work
             bench_command(args.size, args.out, args.custom, seed=args.seed,
                           vi=[v.strip() for v in args.vi.split(",") if v.strip()])
             return 0
