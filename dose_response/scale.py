@@ -22,7 +22,7 @@ from .screens import ScreenDesign, screen_scores, simulate_screen
 
 # %% auto #0
 __all__ = ['MATRIX_TARGETS', 'per_curve_variables', 'storage_gib', 'projected_default_nuts_s', 'bench_matrix', 'matrix_targets',
-           'bench_matrix_command']
+           'bench_matrix_command', 'readme_gdsc']
 
 # %% ../nbs/13a_scale.ipynb #sc-c8582a1b
 def _timed(stages: dict[str, float], name: str, f, *args, **kw):
@@ -144,3 +144,23 @@ def bench_matrix_command(matrix: str, out: str | Path, seed: int = 0, **kw: Any)
         print(f"[{'met' if t['met'] else 'NOT met'}] {t['target']}: {t['value']:.3g}")
     print(f"written to {out}")
     return r
+
+# %% ../nbs/13a_scale.ipynb #x58bd6e76
+def readme_gdsc(path: str | Path) -> str:
+    "The README's sentence on the GDSC-scale run, from `bench/gdsc.json` (how to make it when it is missing)."
+    path = Path(path)
+    if not path.exists():
+        return "GDSC scale is not measured yet: `dose-response bench --matrix 200x1000 --out bench/gdsc.json` measures it."
+    r = json.loads(path.read_text())
+    b, m, met = r["block_advi"], r["machine"], {t["target"]: t["met"] for t in r["targets"]}
+    word = lambda target: "met" if met.get(target) else "not met"
+    text = (f"At GDSC's size on a {m['cores']}-core {m['cpu']} (`{r['command']}`): {r['n_curves']:,} curves, "
+            f"{r['n_dosed_wells']:,} dosed wells on {r['n_plates']:,} plates; block ADVI fitted the crossed model in "
+            f"{b['wall_s'] / 60:.0f} min (target 10: {word('block ADVI within 10 min')}), peak memory "
+            f"{r['peak_mib'] / 1024:.1f} GiB (16: {word('peak memory within 16 GiB')}), 90% intervals covering "
+            f"{b['coverage']:.2f} of the determined IC50s")
+    if "nuts_projected" in r:
+        p = r["nuts_projected"]
+        text += (f"; a default NUTS fit is priced at {p['wall_s'] / 3600:.1f} h or more (1 h: "
+                 f"{word('NUTS within 1 h (projected)')}) and {p['storage_gib']:.0f} GiB of draws")
+    return text + " ([`nbs/13a_scale.ipynb`](nbs/13a_scale.ipynb))."

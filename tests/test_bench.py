@@ -12,11 +12,47 @@ from dose_response.__main__ import main
     (["--size", "xs", "--seed", "-1"], "--seed must be at least 0"),
     (["--size", "xs", "--vi", "laplace"], "unknown variational"),
     (["--custom", "tiny:6:5", "--size", "tiny"], "must look like"),
+    (["--matrix", "200by1000"], "must be DRUGSxLINES"),
+    (["--matrix", "1x1000"], "at least 2 drugs"),
+    (["--matrix", "4x6", "--seed", "-1"], "--seed must be at least 0"),
 ])
 def test_bench_refuses_bad_arguments(argv, message, tmp_path, capsys):
     assert main(["bench", *argv, "--out", str(tmp_path / "b.json")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "b.json").exists()
+
+
+def test_bench_takes_a_size_or_a_matrix_not_both(tmp_path, capsys):
+    for argv in ([], ["--size", "xs", "--matrix", "4x6"]):
+        with pytest.raises(SystemExit) as e:
+            main(["bench", *argv, "--out", str(tmp_path / "b.json")])
+        assert e.value.code == 2
+    assert "--matrix" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_bench_matrix_writes_every_stage_and_target(tmp_path, capsys, monkeypatch):
+    "`bench --matrix` on a 4 x 6 matrix (a short NUTS run on the same matrix), end to end: the JSON the issue asks for."
+    import dose_response.scale as scale
+    real = scale.bench_matrix
+    monkeypatch.setattr(scale, "bench_matrix", lambda *a, **k: real(*a, **{**k, "draws": 50, "nuts_matrix": (4, 6),
+                                                                            "nuts_draws": 50}))
+    out = tmp_path / "m.json"
+    assert main(["bench", "--matrix", "4x6", "--out", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert (r["n_curves"], r["n_plates"]) == (24, 6) and r["n_dosed_wells"] == 24 * 9
+    assert set(r["stages"]) == {"simulate_s", "validate_s", "build_s"} and r["gradient"]["ms"] > 0
+    b = r["block_advi"]
+    assert b["wall_s"] == pytest.approx(b["compile_s"] + b["advi_s"] + b["fit_s"] + b["draw_s"], rel=1e-6)
+    assert b["per_curve_variables"] >= 8 and 0 <= b["coverage"] <= 1 and b["peak_mib"] <= r["peak_mib"]
+    n, p = r["nuts_small"], r["nuts_projected"]
+    assert n["steps_per_draw"] >= 1 and p["wall_s"] == pytest.approx(scale.projected_default_nuts_s(
+        n["steps_per_draw"], r["gradient"]["ms"], r["gradient"]["compile_s"]))
+    assert [t["target"] for t in r["targets"]] == ["block ADVI within 10 min", "peak memory within 16 GiB",
+                                                   "NUTS within 1 h (projected)", "NUTS draws within 16 GiB"]
+    assert r["command"] == f"dose-response bench --matrix 4x6 --seed 0 --out {out}"
+    assert "written to" in capsys.readouterr().out
+    assert scale.readme_gdsc(out).startswith("At GDSC's size")
 
 
 @pytest.mark.slow

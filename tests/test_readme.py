@@ -26,11 +26,13 @@ def test_readme_quotes_the_published_real_data_robustness_screen_and_many_fit_fi
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     from dose_response.bench import readme_test_times
     from dose_response.many import readme_many_fits
+    from dose_response.scale import readme_gdsc
     for tag, body in {"real-data-table": readme_real_data(ROOT / "results"),
                       "many-fits": readme_many_fits(ROOT / "bench" / "many_fits.json"),
                       "test-times": readme_test_times(ROOT / "bench" / "test_times.json"),
                       "robustness-map": readme_map(ROOT / "results"),
-                      "screens": readme_screens(ROOT / "results")}.items():
+                      "screens": readme_screens(ROOT / "results"),
+                      "gdsc-scale": readme_gdsc(ROOT / "bench" / "gdsc.json")}.items():
         section = readme.split(f"<!-- {tag}:start -->", 1)[1].split(f"<!-- {tag}:end -->", 1)[0]
         assert section.strip() == body.strip(), f"README section {tag} is out of date: re-run bench/ with --publish"
 
