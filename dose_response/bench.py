@@ -29,8 +29,9 @@ from .precondition import _logp_dlogp
 from .model import build_model
 
 # %% auto #0
-__all__ = ['VI_OPTIONS', 'TARGETS', 'VI_LABELS', 'peak_memory', 'grad_ms', 'machine', 'bench', 'check_targets', 'bench_command',
-           'projected_nuts_s', 'time_vs_size', 'plot_time_vs_size', 'readme_test_times']
+__all__ = ['VI_OPTIONS', 'TARGETS', 'VI_LABELS', 'peak_memory', 'grad_ms', 'machine', 'bench', 'check_targets', 'write_json',
+           'print_targets', 'bench_command', 'projected_nuts_s', 'time_vs_size', 'plot_time_vs_size',
+           'readme_test_times']
 
 # %% ../nbs/13_performance.ipynb #cell-005
 @contextmanager
@@ -161,6 +162,20 @@ def check_targets(result: dict[str, Any], size: str = "full") -> list[dict[str, 
     return rows
 
 # %% ../nbs/13_performance.ipynb #cell-019
+def write_json(out: str | Path, result: dict[str, Any]) -> Path:
+    "Write `result` to `out` whole or not at all (a temporary file, then a rename), its folder made if missing."
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=2, default=float))
+    os.replace(tmp, out)
+    return out
+
+def print_targets(targets: list[dict[str, Any]]) -> None:
+    "One line per target: met or not, and its figure."
+    for t in targets:
+        print(f"[{'met' if t['met'] else 'NOT met'}] {t['target']}: {t['value']:.3g}")
+
 def bench_command(size_name: str, out: str | Path, custom: Sequence[str] = (), seed: int = 0,
                   vi: Sequence[str] = VI_OPTIONS, **kw: Any) -> dict[str, Any]:
     "Run `bench` on a sweep size, write the JSON to `out`, print a summary; returns the result."
@@ -171,11 +186,7 @@ def bench_command(size_name: str, out: str | Path, custom: Sequence[str] = (), s
     result["targets"] = check_targets(result, size_name)
     extra = "".join(f" --custom {c}" for c in custom) + ("" if tuple(vi) == VI_OPTIONS else f" --vi {','.join(vi)}")
     result["command"] = f"dose-response bench --size {size_name}{extra} --seed {seed} --out {out}"
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(result, indent=2, default=float))
-    os.replace(tmp, out)
+    out = write_json(out, result)
     n = result["nuts"]
     print(f"{size_name}: {result['n_obs']:,} observations, {result['n_groups']:,} groups")
     print(f"gradient: naive {result['grad_ms_naive']:.2f} ms, fast {result['grad_ms_fast']:.2f} ms "
@@ -186,8 +197,7 @@ def bench_command(size_name: str, out: str | Path, custom: Sequence[str] = (), s
     for r in [result["advi"], *result["vi"]]:
         print(f"{r['method']}: " + (r["error"] if "error" in r else
               f"{r['wall_s']:.1f} s, SD ratio {r['sd_ratio_median']:.2f}, coverage {r['coverage_90']:.2f}"))
-    for t in result["targets"]:
-        print(f"[{'met' if t['met'] else 'NOT met'}] {t['target']}: {t['value']:.3g}")
+    print_targets(result["targets"])
     print(f"written to {out}")
     return result
 
@@ -213,7 +223,7 @@ def time_vs_size(root: str | Path | None = None) -> pd.DataFrame:
                 if k.endswith("/diagonal")} if pre.exists() else {}
     for path in sorted((root / "bench").glob("*.json")):
         r = json.loads(path.read_text())
-        if "targets" not in r:          # only the `bench` command's files
+        if "targets" not in r or "size" not in r:   # only `bench --size`'s files (`--matrix`: 13a_scale)
             continue
         nuts = r["nuts"]
         if nuts.get("mass_matrix") == "block":

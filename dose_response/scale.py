@@ -6,13 +6,12 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .bench import grad_ms, machine, peak_memory
+from .bench import grad_ms, machine, peak_memory, print_targets, write_json
 from .nuts import DRAWS, TUNE
 from .data import validate
 from .diagnostics import diagnose
@@ -135,13 +134,8 @@ def bench_matrix_command(matrix: str, out: str | Path, seed: int = 0, **kw: Any)
     r = bench_matrix(n_drugs, n_lines, seed=seed, progress=True, **kw)
     r["targets"] = matrix_targets(r)
     r["command"] = f"dose-response bench --matrix {matrix} --seed {seed} --out {out}"
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(r, indent=2, default=float))
-    os.replace(tmp, out)
-    for t in r["targets"]:
-        print(f"[{'met' if t['met'] else 'NOT met'}] {t['target']}: {t['value']:.3g}")
+    out = write_json(out, r)
+    print_targets(r["targets"])
     print(f"written to {out}")
     return r
 

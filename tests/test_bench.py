@@ -99,10 +99,11 @@ def test_time_against_size_reads_the_sweep_the_benchmarks_and_the_naive_runs(tmp
                   "advi_s": [6.0, None]}).to_csv(tmp_path / "results" / "sweep_table.csv", index=False)
     nuts = {"compile_s": 10.0, "tune_s": 40.0, "sample_s": 60.0}
     (tmp_path / "bench" / "m.json").write_text(json.dumps({
-        "n_obs": 39_600, "grad_ms_naive": 2.0, "grad_ms_fast": 0.1, "nuts": nuts, "targets": [],
+        "n_obs": 39_600, "size": "m", "grad_ms_naive": 2.0, "grad_ms_fast": 0.1, "nuts": nuts, "targets": [],
         "vi": [{"method": "pathfinder", "wall_s": 9.0}, {"method": "block_advi", "wall_s": 4.0},
                {"method": "fullrank_advi", "error": "MemoryError"}]}))
     (tmp_path / "bench" / "notes.json").write_text(json.dumps({"n_obs": 1}))        # not a `bench` file: ignored
+    (tmp_path / "bench" / "gdsc.json").write_text(json.dumps({"n_curves": 9, "targets": []}))   # `--matrix`: ignored
     (tmp_path / "bench" / "naive" / "nuts.json").write_text(json.dumps({"rows": {"xs": {"n_obs": 330, "wall_s": 12.0}}}))
     t = time_vs_size(tmp_path).set_index(["method", "n_obs", "kind"]).wall_s
     assert t["NUTS (fast model)", 330, "measured"] == 9.0 and t["ADVI (mean-field)", 330, "measured"] == 6.0
@@ -118,7 +119,8 @@ def test_time_against_size_reads_the_sweep_the_benchmarks_and_the_naive_runs(tmp
     block = {**nuts, "tune_s": 4.0, "sample_s": 6.0, "mass_matrix": "block"}
     for name, n_obs in (("m", 39_600), ("l", 144_000)):
         (tmp_path / "bench" / f"{name}.json").write_text(json.dumps({
-            "n_obs": n_obs, "grad_ms_naive": 2.0, "grad_ms_fast": 0.1, "nuts": block, "targets": [], "vi": []}))
+            "n_obs": n_obs, "size": name, "grad_ms_naive": 2.0, "grad_ms_fast": 0.1, "nuts": block, "targets": [],
+            "vi": []}))
     (tmp_path / "bench" / "nuts_preconditioning.json").write_text(json.dumps({"rows": {
         "m/diagonal": {"n_obs": 39_600, "tune_s": 30.0, "sample_s": 50.0},
         "m/block": {"n_obs": 39_600, "tune_s": 4.0, "sample_s": 6.0}}}))
