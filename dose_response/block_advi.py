@@ -180,7 +180,7 @@ class Adam:
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        "One step, in place (at GDSC scale the arrays hold 23 million numbers)."
+        "One step, in place (at GDSC scale the arrays hold tens of millions of numbers)."
         self.t += 1
         c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
         for k, g in grads.items():
