@@ -21,6 +21,7 @@ import xarray as xr
 
 from .data import group_factors, tested_range
 from .many import code_fingerprint
+from .marginal import add_einf
 from .model import build_model
 
 # %% auto #0
@@ -71,6 +72,8 @@ def _finish(idata: az.InferenceData, model: pm.Model, method: str, backend: str,
         "versions": json.dumps(versions()),
         "created_at": pd.Timestamp.now(tz="UTC").isoformat(),
     })
+    if spec.einf == "marginal" and "log10_ic50" in idata.posterior:   # integrated out: drawn from its conditional
+        add_einf(idata, model, seed)
     idata.add_groups({"dose_range": _dose_range(model)}, warn_on_custom_groups=False)
     if "observed_data" in idata.groups():   # the sampler's is the cell means, or nothing when the likelihood is on the grid
         del idata.observed_data

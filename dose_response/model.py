@@ -23,6 +23,7 @@ from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_
 from .crossed import CROSSED_PARAMS, block_codes, block_levels, block_means, factor_effects, group_codes, resolve_structure
 from .data import check_design, four_pl_np, log, source_rows, validate
 from .groups import BLOCKS_ATTR
+from .marginal import marginal_likelihood, marginal_priors
 from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
 from .wells import flag_wells
@@ -148,6 +149,7 @@ class ModelSpec:
     sampled: dict = field(default_factory=lambda: dict(SAMPLED))  # the name each group parameter is sampled under
     structure: str = "pooled"                     # one population, or "crossed": drug and line effects (`01e_crossed`)
     blocks: str | None = None                     # the `controls_by` column whose blocks have their own e0 level (`e0_block_*`)
+    einf: str = "sampled"                         # the saturating response sampled, or integrated out ("marginal", `01f_marginal`)
     df: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # the validated data, a `flagged` column added
     data: DoseData | None = field(default=None, repr=False, compare=False)    # ... and its arrays
 
@@ -170,6 +172,16 @@ class ModelSpec:
         return out
 
 # %% ../nbs/01_model.ipynb #cell-023
+def _check_marginal(likelihood, compress, batch_size, inactive, noise, structure) -> None:
+    "Refuse the options `einf='marginal'` cannot take (`01f_marginal`), naming each."
+    bad = [s for s, b in (("likelihood='normal'", likelihood != "normal"), ("compress 'auto' or True", compress is False),
+                          ("no batch_size", bool(batch_size)), ("inactive 'auto' or False", inactive is True),
+                          ("noise='shared'", noise != "shared"), ("structure 'auto' or 'pooled'", structure == "crossed"))
+           if b]
+    if bad:
+        raise ValueError(f"einf='marginal' integrates the saturating response out of a Normal likelihood on cells with "
+                         f"one noise SD and one population; it needs {', '.join(bad)}")
+
 def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size, flat: np.ndarray, on_grid: bool
              ) -> tuple[bool, bool, bool]:
     "Resolve the 'auto' options, logging what was picked (`on_grid`: the cells fit a grid); returns compress, hierarchical, inactive."
@@ -261,13 +273,19 @@ def build_model(
     ic50_window: float | None = 1.0,      # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
     structure: Literal["auto", "pooled", "crossed"] = "auto",  # one population, or drug + line effects (`01e_crossed`)
     looks_flat: Literal["pooled", "apart"] = "pooled",  # "apart": groups that look flat stay out of the populations
+    einf: Literal["sampled", "marginal"] = "sampled",  # "marginal": integrated out, drawn after sampling (`01f_marginal`)
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
     options = dict(parameterization=parameterization, likelihood=likelihood, compress=compress, pooling=pooling,
                    priors=priors, batch_size=batch_size, inactive=inactive, bad_wells=bad_wells, noise=noise,
-                   ic50_window=ic50_window, structure=structure, looks_flat=looks_flat)
+                   ic50_window=ic50_window, structure=structure, looks_flat=looks_flat, einf=einf)
     _check_window(ic50_window)
+    _check_option("einf", einf)
+    marginal = einf == "marginal"
+    if marginal:
+        _check_marginal(likelihood, compress, batch_size, inactive, noise, structure)
+        inactive = False     # its two components are the active/inactive mixture
     _check_option("looks_flat", looks_flat)
     parameterization_forms(parameterization)   # refuse a bad option before any work
     _check_option("bad_wells", bad_wells)
@@ -280,7 +298,7 @@ def build_model(
             log.warning(message)
     tidy = tidy.assign(flagged=flagged.to_numpy())
     data = prepare(tidy[~flagged.to_numpy()])
-    prior = default_priors(data_scales(data))
+    prior = default_priors(data_scales(data)) | (marginal_priors(data_scales(data)) if marginal else {})
     unknown = set(priors or {}) - set(prior)
     if unknown:
         raise ValueError(f"unknown prior(s) {sorted(unknown)}; known: {sorted(prior)}")
@@ -316,7 +334,7 @@ def build_model(
     with pm.Model(coords=coords) as model:
         sampled = sampled_names(ic50_window)
         theta = {p: _group_param(sampled[p], prior, forms[p], pooled[p], crossed[p], apart[p], blocks.get(p))
-                 for p in GROUP_PARAMS}
+                 for p in GROUP_PARAMS if not (marginal and p == "einf")}
         window = ic50_windows(data, float(ic50_window)) if ic50_window is not None else None
         if window is not None and looks_flat == "apart" and np.any(flat):   # ... ending at the top dose (see text)
             window = (window[0], np.where(np.asarray(flat, bool), ic50_windows(data, 0.0)[1], window[1]))
@@ -324,12 +342,13 @@ def build_model(
             lo_x, hi_x = window
             theta["log10_ic50"] = pm.Deterministic("log10_ic50", lo_x + (hi_x - lo_x) * pm.math.sigmoid(theta["log10_ic50"]),
                                                    dims="group")
-        lo, hi = prior["einf_bounds"]
-        theta["einf"] = pm.Deterministic("einf", lo + (hi - lo) * pm.math.sigmoid(theta["einf"]), dims="group")
         pm.Deterministic("ic50", 10.0 ** theta["log10_ic50"], dims="group")
         hill = pm.Deterministic("hill", pt.exp(theta["log_hill"]), dims="group")
-        pm.Deterministic("top", pt.maximum(theta["e0"], theta["einf"]), dims="group")
-        pm.Deterministic("bottom", pt.minimum(theta["e0"], theta["einf"]), dims="group")
+        if not marginal:   # integrated out, einf and so top and bottom are drawn after sampling (`add_einf`)
+            lo, hi = prior["einf_bounds"]
+            theta["einf"] = pm.Deterministic("einf", lo + (hi - lo) * pm.math.sigmoid(theta["einf"]), dims="group")
+            pm.Deterministic("top", pt.maximum(theta["e0"], theta["einf"]), dims="group")
+            pm.Deterministic("bottom", pt.minimum(theta["e0"], theta["einf"]), dims="group")
         sigma = _noise(prior, group_noise)
         nu = pm.Gamma("nu", *prior["nu"]) if likelihood == "student_t" else None
         share = pm.Beta("active_share", *prior["active_share"]) if inactive else None
@@ -337,21 +356,24 @@ def build_model(
         def mean_of(g, x, zero):
             return _four_pl_x(x, zero, theta["log10_ic50"][g], theta["e0"][g], theta["einf"][g], hill[g])
 
-        if compress and grid is not None:
+        if marginal:
+            marginal_likelihood(data, theta, hill, sigma, prior, pooled["einf"], grid)
+        elif compress and grid is not None:
             _normal_grid(data, sigma, grid, theta, hill, share)
         elif compress:
             _normal_cells(data, sigma, batch_size, mean_of, theta["e0"], share)
         else:
             _per_observation(data, sigma, nu, batch_size, mean_of)
         for name, value in initial_values(data, prior, fits, forms, pooled, group_noise, window).items():
-            model.set_initval(model[name], value)
+            if name in model.named_vars:   # (no einf start when it is integrated out)
+                model.set_initval(model[name], value)
         if inactive:
             model.set_initval(share, float(np.clip(1 - flat.mean(), 0.1, 0.9)))
     model.spec = ModelSpec(form, likelihood, bool(compress), hierarchical, data.n_obs, data.n_groups, data.n_cells,
                            batch_size, prior, options, inactive=bool(inactive), noise="group" if group_noise else "shared",
                            flat_groups=list(data.labels[flat]),
                            n_flagged=_n_wells(tidy, flagged.to_numpy()), sampled=sampled, structure=structure,
-                           blocks=tidy.attrs.get(BLOCKS_ATTR) if blocks else None, df=tidy, data=data)
+                           blocks=tidy.attrs.get(BLOCKS_ATTR) if blocks else None, einf=einf, df=tidy, data=data)
     return model
 
 # %% ../nbs/01_model.ipynb #cell-029

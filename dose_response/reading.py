@@ -196,7 +196,7 @@ def _looks_wide(columns: pd.Index) -> bool:
 
 # %% ../nbs/00b_reading.ipynb #cfg-6adcb10a
 CONFIG_KEYS = ("priors", "parameterization", "likelihood", "pooling", "inactive", "noise", "compress", "chains",
-               "mass_matrix", "ic50_window", "structure", "looks_flat")   # what a config file may set: the fit's settings without a flag of their own
+               "mass_matrix", "ic50_window", "structure", "looks_flat", "einf")   # what a config file may set: the fit's settings without a flag of their own
 CONFIG_FLAGS = {"draws": "--draws", "tune": "--tune", "target_accept": "--target-accept", "bad_wells": "--bad-wells",
                 "seed": "--seed", "method": "--method", "controls": "--controls"}
 _NUTS_ONLY = {"chains", "mass_matrix"}
