@@ -21,22 +21,26 @@ SETS = {"dev": (2026, "screen05,screen07,screen10,screen12,screen14,screen16,scr
 SETTINGS = {"pooled": {"looks_flat": "pooled"}, "apart": {"looks_flat": "apart"}}
 
 
+def compare(settings: dict[str, dict], command: str, path: str) -> None:
+    "Each setting's first attempt on every screen of `SETS`, written to `path` after every screen (also bench/marginal_einf.py)."
+    out = {"command": command, "cpu": cpu(), "cores": 2, "sets": {}, "settings": settings, "rows": []}
+    for label, (seed, names) in SETS.items():
+        out["sets"][label] = {"design_seed": seed, "screens": names.split(",")}
+        designs = [d for d in screen_designs(seed=seed) if d[0] in names.split(",")]
+        for setting, kw in settings.items():
+            for name, d, fit_seed in designs:
+                row = first_attempt(name, d, fit_seed, f"{label:>8} {setting:>8}", **kw)
+                out["rows"].append({"set": label, "setting": setting, **row})
+                write(out, path)
+    print(f"written to {path}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="bench/looks_flat.json")
     a = ap.parse_args()
     logging.getLogger("dose_response").setLevel(logging.ERROR)
-    out = {"command": "python bench/looks_flat.py", "cpu": cpu(), "cores": 2, "sets": {}, "settings": SETTINGS,
-           "rows": []}
-    for label, (seed, names) in SETS.items():
-        out["sets"][label] = {"design_seed": seed, "screens": names.split(",")}
-        designs = [d for d in screen_designs(seed=seed) if d[0] in names.split(",")]
-        for setting, kw in SETTINGS.items():
-            for name, d, fit_seed in designs:
-                row = first_attempt(name, d, fit_seed, f"{label:>8} {setting:>8}", **kw)
-                out["rows"].append({"set": label, "setting": setting, **row})
-                write(out, a.out)
-    print(f"written to {a.out}")
+    compare(SETTINGS, "python bench/looks_flat.py", a.out)
     return 0
 
 

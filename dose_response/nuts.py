@@ -88,7 +88,7 @@ def _noncentre(model: pm.Model, params: list[str]) -> pm.Model:
 def _can_mix(spec) -> bool:
     "Whether the model can be rebuilt with inactive groups: not already, a Normal likelihood on cells, full batch."
     return (not spec.inactive and spec.likelihood == "normal" and spec.options.get("compress", "auto") is not False
-            and not spec.batch_size)
+            and not spec.batch_size and spec.einf != "marginal")   # integrated out, its two components are the mixture
 
 @dataclass
 class Attempt:
