@@ -16,7 +16,7 @@ from .curve import DoseData, Scales
 from .data import LN10
 
 # %% auto #0
-__all__ = ['SPIKE_SHARE', 'einf_integral', 'marginal_priors', 'marginal_likelihood', 'einf_draws', 'add_einf']
+__all__ = ['SPIKE_SHARE', 'einf_integral', 'marginal_priors', 'check_marginal', 'marginal_likelihood', 'einf_draws', 'add_einf']
 
 # %% ../nbs/01f_marginal.ipynb #mg-2ef9cfec
 SPIKE_SHARE = 0.05   # the no-effect component's SD, as a share of the response range (`Scales.span`)
@@ -48,6 +48,16 @@ def _mixture(A, B, C, s2, e0, active: tuple, spike, w, log, logaddexp):
     a1, a0 = log(w) + L1, log(1 - w) + L0
     both = logaddexp(a1, a0)
     return both, a1 - both, (mean1, P1), (mean0, P0)
+
+def check_marginal(likelihood, compress, batch_size, inactive, noise, structure) -> None:
+    "Refuse the options `einf='marginal'` cannot take (`01f_marginal`), naming each."
+    bad = [s for s, b in (("likelihood='normal'", likelihood != "normal"), ("compress 'auto' or True", compress is False),
+                          ("no batch_size", bool(batch_size)), ("inactive 'auto' or False", inactive is True),
+                          ("noise='shared'", noise != "shared"), ("structure 'auto' or 'pooled'", structure == "crossed"))
+           if b]
+    if bad:
+        raise ValueError(f"einf='marginal' integrates the saturating response out of a Normal likelihood on cells with "
+                         f"one noise SD and one population; it needs {', '.join(bad)}")
 
 def marginal_likelihood(data: DoseData, theta: dict, hill, sigma, prior: dict[str, Any], pooled: bool,
                         grid: dict[str, np.ndarray] | None) -> None:

@@ -23,7 +23,7 @@ from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_
 from .crossed import CROSSED_PARAMS, block_codes, block_levels, block_means, factor_effects, group_codes, resolve_structure
 from .data import check_design, four_pl_np, log, source_rows, validate
 from .groups import BLOCKS_ATTR
-from .marginal import marginal_likelihood, marginal_priors
+from .marginal import check_marginal, marginal_likelihood, marginal_priors
 from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
 from .wells import flag_wells
@@ -172,16 +172,6 @@ class ModelSpec:
         return out
 
 # %% ../nbs/01_model.ipynb #cell-023
-def _check_marginal(likelihood, compress, batch_size, inactive, noise, structure) -> None:
-    "Refuse the options `einf='marginal'` cannot take (`01f_marginal`), naming each."
-    bad = [s for s, b in (("likelihood='normal'", likelihood != "normal"), ("compress 'auto' or True", compress is False),
-                          ("no batch_size", bool(batch_size)), ("inactive 'auto' or False", inactive is True),
-                          ("noise='shared'", noise != "shared"), ("structure 'auto' or 'pooled'", structure == "crossed"))
-           if b]
-    if bad:
-        raise ValueError(f"einf='marginal' integrates the saturating response out of a Normal likelihood on cells with "
-                         f"one noise SD and one population; it needs {', '.join(bad)}")
-
 def _resolve(data: DoseData, likelihood, compress, pooling, inactive, batch_size, flat: np.ndarray, on_grid: bool
              ) -> tuple[bool, bool, bool]:
     "Resolve the 'auto' options, logging what was picked (`on_grid`: the cells fit a grid); returns compress, hierarchical, inactive."
@@ -284,7 +274,7 @@ def build_model(
     _check_option("einf", einf)
     marginal = einf == "marginal"
     if marginal:
-        _check_marginal(likelihood, compress, batch_size, inactive, noise, structure)
+        check_marginal(likelihood, compress, batch_size, inactive, noise, structure)
         inactive = False     # its two components are the active/inactive mixture
     _check_option("looks_flat", looks_flat)
     parameterization_forms(parameterization)   # refuse a bad option before any work

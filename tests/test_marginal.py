@@ -1,0 +1,75 @@
+"""The saturating response integrated out (`build_model(einf="marginal")`, nbs/01f_marginal): the model's likelihood is
+the exact integral over e_inf, the options it cannot take are refused, and a fit draws e_inf, top and bottom back."""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, stats
+
+import dose_response as dr
+
+
+def _two_curves() -> pd.DataFrame:
+    "A falling curve and a flat one, each with three untreated wells and 2 wells at 5 doses."
+    rng = np.random.default_rng(0)
+    conc = np.repeat([0.0, 0.01, 0.1, 1, 10, 100], [3, 2, 2, 2, 2, 2])
+    falling = dr.four_pl(conc, 0.0, 100.0, 20.0, 1.2) + rng.normal(0, 4, conc.size)
+    flat = 100 + rng.normal(0, 4, conc.size)
+    return pd.DataFrame({"group": np.repeat(["falling", "flat"], conc.size), "concentration": np.tile(conc, 2),
+                         "response": np.r_[falling, flat]})
+
+
+def test_the_likelihood_is_the_integral_over_einf_of_the_two_components():
+    df = _two_curves()
+    model = dr.build_model(df, einf="marginal", pooling="none")
+    assert "einf" not in [v.name for v in model.free_RVs] and "active_share" in model.named_vars
+    point = model.initial_point()
+    point["active_share_logodds__"] = np.array(0.4)   # w = 0.599
+    response = model.compile_fn(model["response"], inputs=model.value_vars)(point)
+    values = model.compile_fn([model[v] for v in ("log10_ic50", "e0", "hill", "sigma", "active_share")],
+                              inputs=model.value_vars)(point)
+    l, e0, hill, sigma, w = values
+    (m, t), spike = model.spec.priors["einf_mu"], model.spec.priors["einf_spike"]
+    flagged = model.spec.df["flagged"].to_numpy()
+    total = 0.0
+    for k, (_, rows) in enumerate(df[~flagged].groupby("group", sort=False)):
+        x, y = rows.concentration.to_numpy(), rows.response.to_numpy()
+        g = np.where(x > 0, 1 / (1 + 10 ** (hill[k] * (np.log10(np.where(x > 0, x, 1)) - l[k]))), 1.0)
+        like = lambda e: np.exp(np.sum(stats.norm.logpdf(y, e0[k] * g + e * (1 - g), sigma)) + 60)
+        prior = lambda e: w * stats.norm.pdf(e, m, t) + (1 - w) * stats.norm.pdf(e, e0[k], spike)
+        value, _ = integrate.quad(lambda e: like(e) * prior(e), m - 12 * t, m + 12 * t, points=[e0[k], m], limit=200)
+        total += np.log(value) - 60
+    np.testing.assert_allclose(response, total, rtol=1e-6)
+
+
+@pytest.mark.parametrize("option", [dict(likelihood="student_t"), dict(inactive=True), dict(noise="group"),
+                                    dict(compress=False), dict(batch_size=10)])
+def test_options_the_integral_cannot_take_are_refused_by_name(option):
+    with pytest.raises(ValueError, match="einf='marginal'.*needs.*" + next(iter(option))):
+        dr.build_model(_two_curves(), einf="marginal", **option)
+
+
+def test_a_matrix_with_crossed_populations_is_refused_and_a_bad_value_too():
+    df = _two_curves().assign(drug="d1", cell_line=lambda d: d.group)
+    with pytest.raises(ValueError, match="structure 'auto' or 'pooled'"):
+        dr.build_model(dr.validate(df, group=["drug", "cell_line"]), einf="marginal", structure="crossed")
+    with pytest.raises(ValueError, match="einf='integrated' is not one of"):
+        dr.build_model(_two_curves(), einf="integrated")
+
+
+@pytest.mark.slow
+def test_a_fit_draws_einf_top_and_bottom_and_tells_the_flat_curves_apart():
+    "Twelve curves with full plateaus, four of them flat: the flat ones near p_active 0, e_inf intervals covering the truth."
+    df, truth = dr.simulate(12, concentrations=8, replicates=2, n_controls=2, seed=4)
+    flat, rows = truth.index[:4].to_numpy(), df.group.isin(truth.index[:4]).to_numpy()
+    noise = np.random.default_rng(1).normal(0, truth.attrs["sigma"], rows.sum())
+    df.loc[rows, "response"] = truth.top.reindex(df.group[rows]).to_numpy() + noise
+    idata = dr.fit_nuts(df, einf="marginal", seed=2, progressbar=False)
+    post = idata.posterior
+    assert {"einf", "top", "bottom", "p_active"} <= set(post.data_vars)
+    assert dr.diagnose(idata).converged
+    p = post.p_active.mean(("chain", "draw")).to_series()
+    assert p[flat].max() < 0.5 < p.drop(flat).min()
+    active = truth.drop(flat)
+    lo, hi = post.einf.quantile([0.05, 0.95], ("chain", "draw")).sel(group=active.index.to_numpy()).values
+    assert np.mean((lo <= active.bottom.to_numpy()) & (active.bottom.to_numpy() <= hi)) >= 0.75
+    np.testing.assert_array_equal(post.top.values, np.maximum(post.e0.values, post.einf.values))
