@@ -24,9 +24,9 @@ def test_the_likelihood_is_the_integral_over_einf_of_the_two_components():
     assert "einf" not in [v.name for v in model.free_RVs] and "active_share" in model.named_vars
     point = model.initial_point()
     point["active_share_logodds__"] = np.array(0.4)   # w = 0.599
-    response = model.compile_fn(model["response"], inputs=model.value_vars)(point)
-    values = model.compile_fn([model[v] for v in ("log10_ic50", "e0", "hill", "sigma", "active_share")],
-                              inputs=model.value_vars)(point)
+    response = model.compile_fn(model.logp(vars=[model["response"]], jacobian=False))(point)
+    values = model.compile_fn(model.replace_rvs_by_values(
+        [model[v] for v in ("log10_ic50", "e0", "hill", "sigma", "active_share")]))(point)
     l, e0, hill, sigma, w = values
     (m, t), spike = model.spec.priors["einf_mu"], model.spec.priors["einf_spike"]
     flagged = model.spec.df["flagged"].to_numpy()
