@@ -16,7 +16,7 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
-from .fitrecord import _as_model, _check_count, _finish
+from .fitrecord import _check_count, _finish, _vi_model
 
 # %% auto #0
 __all__ = ['FULLRANK_MAX_BYTES', 'ELBOConvergence', 'fit_advi', 'fit_pathfinder']
@@ -119,7 +119,7 @@ def fit_advi(
     kw = dict(kw)
     if batch_size and isinstance(data_or_model, pd.DataFrame):
         kw["batch_size"] = batch_size              # the model is built for minibatches
-    model, kw = _as_model(data_or_model, kw, inactive=False)
+    model, kw = _vi_model(data_or_model, kw, "fit_advi")
     if kw:
         raise TypeError(f"unexpected arguments {sorted(kw)}")
     if method == "fullrank_advi":
@@ -158,7 +158,7 @@ def fit_pathfinder(
         import pymc_extras as pmx
     except ImportError as e:
         raise ImportError("method='pathfinder' needs pymc-extras: pip install pymc-extras==0.10.0") from e
-    model, kw = _as_model(data_or_model, dict(kw), inactive=False)
+    model, kw = _vi_model(data_or_model, dict(kw), "fit_pathfinder")
     t0 = time.perf_counter()
     idata = pmx.fit_pathfinder(model=model, num_paths=num_paths, num_draws=draws, random_seed=seed,
                                progressbar=progressbar, display_summary=False, concurrent=None, **kw)

@@ -18,7 +18,7 @@ import xarray as xr
 from .advi import ELBOConvergence, _check_advi_args, _run_advi
 from .crossed import block_codes, group_codes
 from .kernel import _njit_cached
-from .fitrecord import _as_model, _check_count, _finish
+from .fitrecord import _check_count, _finish, _vi_model
 from .precondition import _logp_dlogp
 
 # %% auto #0
@@ -286,7 +286,7 @@ def fit_block_advi(
     _check_advi_args(n, draws, seed, n_weights)
     for name, value in (("block_n", block_n), ("mc", mc)):
         _check_count(name, value, 1)
-    model, kw = _as_model(data_or_model, dict(kw), inactive=False)
+    model, kw = _vi_model(data_or_model, dict(kw), "fit_block_advi")
     if kw:
         raise TypeError(f"unexpected arguments {sorted(kw)}")
     if model.spec.batch_size:

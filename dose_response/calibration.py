@@ -63,7 +63,7 @@ def sbc_priors(design: SBCDesign) -> dict[str, Any]:
 # %% ../nbs/11_calibration.ipynb #cell-008
 # the model SBC builds for every data set: one model whatever the data (no "auto" choice may differ between them), and
 # the IC50 on the log10 scale (`ic50_window=None`), whose population is the Normal the ranks below were published for
-SBC_MODEL = dict(pooling="partial", inactive=False, bad_wells="keep", ic50_window=None, looks_flat="pooled")
+SBC_MODEL = dict(pooling="partial", inactive=False, bad_wells="keep", ic50_window=None, looks_flat="pooled", einf="sampled")
 # what SBC ranks: the group-level parameters of every group, the population ones and the noise SD (Normal likelihood)
 QUANTITIES = GROUP_PARAMS + tuple(p for p in POPULATION_PARAMS   # of the default model: Normal, one noise SD
                                    if p not in ("nu", "active_share", "log_sigma_mu", "log_sigma_sigma",

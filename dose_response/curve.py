@@ -151,7 +151,7 @@ def default_priors(s: Scales) -> dict[str, Any]:
 OPTIONS = {"parameterization": ("auto", "centered", "noncentered"), "likelihood": ("normal", "student_t"),
            "compress": ("auto", True, False), "pooling": ("auto", "partial", "none"), "inactive": ("auto", True, False),
            "bad_wells": ("auto", "flag", "keep"), "noise": ("shared", "group"), "structure": ("auto", "pooled", "crossed"),
-           "looks_flat": ("pooled", "apart"), "einf": ("sampled", "marginal")}
+           "looks_flat": ("pooled", "apart"), "einf": ("auto", "sampled", "marginal")}
 
 def _check_window(ic50_window: Any) -> None:
     "Refuse an `ic50_window` that is not a positive, finite number of decades (None, no window, is allowed)."

@@ -43,6 +43,15 @@ def _as_model(data_or_model: pd.DataFrame | pm.Model, kw: dict, **defaults: Any)
         return build_model(data_or_model, **{**defaults, **model_kw}), kw
     raise TypeError(f"expected a tidy DataFrame or a model from build_model, got {type(data_or_model).__name__}")
 
+def _vi_model(data_or_model: pd.DataFrame | pm.Model, kw: dict, fit: str) -> tuple[pm.Model, dict]:
+    """`_as_model` for the variational fits: no inactive mixture, the saturating response sampled; a model with it
+    integrated out (`einf='marginal'`, `01f_marginal`) is refused, naming the remedy."""
+    model, kw = _as_model(data_or_model, kw, inactive=False, einf="sampled")
+    if getattr(model.spec, "einf", "sampled") == "marginal":
+        raise ValueError(f"{fit} cannot fit a model whose saturating response is integrated out (einf='marginal'): its "
+                         "draws are made after NUTS; build the model with einf='sampled', or fit it with fit_nuts")
+    return model, kw
+
 # %% ../nbs/02a_fitrecord.ipynb #cell-006
 PACKAGES = ("dose_response", "pymc", "pytensor", "arviz", "nutpie", "numpy", "pandas", "scipy", "xarray", "numpyro", "jax")
 

@@ -12,11 +12,13 @@ import pymc as pm
 import pytensor.tensor as pt
 from scipy.special import expit
 
+from .choices import CENTRED
 from .curve import DoseData, Scales
 from .data import LN10
 
 # %% auto #0
-__all__ = ['SPIKE_SHARE', 'einf_integral', 'marginal_priors', 'check_marginal', 'marginal_likelihood', 'einf_draws', 'add_einf']
+__all__ = ['SPIKE_SHARE', 'einf_integral', 'marginal_priors', 'marginal_blockers', 'check_marginal', 'resolve_einf',
+           'marginal_likelihood', 'einf_draws', 'add_einf']
 
 # %% ../nbs/01f_marginal.ipynb #mg-2ef9cfec
 SPIKE_SHARE = 0.05   # the no-effect component's SD, as a share of the response range (`Scales.span`)
@@ -49,15 +51,27 @@ def _mixture(A, B, C, s2, e0, active: tuple, spike, w, log, logaddexp):
     both = logaddexp(a1, a0)
     return both, a1 - both, (mean1, P1), (mean0, P0)
 
+def marginal_blockers(likelihood, compress, batch_size, inactive, noise, structure) -> list[str]:
+    "What an `einf='marginal'` model needs that these options do not give (none: it can be built)."
+    return [s for s, b in (("likelihood='normal'", likelihood != "normal"), ("compress 'auto' or True", compress is False),
+                           ("no batch_size", bool(batch_size)), ("inactive 'auto' or False", inactive is True),
+                           ("noise='shared'", noise != "shared"), ("structure 'auto' or 'pooled'", structure == "crossed"))
+            if b]
+
 def check_marginal(likelihood, compress, batch_size, inactive, noise, structure) -> None:
     "Refuse the options `einf='marginal'` cannot take (`01f_marginal`), naming each."
-    bad = [s for s, b in (("likelihood='normal'", likelihood != "normal"), ("compress 'auto' or True", compress is False),
-                          ("no batch_size", bool(batch_size)), ("inactive 'auto' or False", inactive is True),
-                          ("noise='shared'", noise != "shared"), ("structure 'auto' or 'pooled'", structure == "crossed"))
-           if b]
+    bad = marginal_blockers(likelihood, compress, batch_size, inactive, noise, structure)
     if bad:
         raise ValueError(f"einf='marginal' integrates the saturating response out of a Normal likelihood on cells with "
                          f"one noise SD and one population; it needs {', '.join(bad)}")
+
+def resolve_einf(einf: str, blockers: list[str], einf_forms: np.ndarray, pooled: bool) -> str:
+    """`einf='auto'`: integrated out (`'marginal'`) when nothing blocks it and the saturating response is pooled but
+    some curves do not pin it (non-centred by `choose_parameterization`); sampled when every curve pins it, as on
+    screens of complete curves, where the fused kernel and block preconditioning of the sampled model are fastest."""
+    if einf != "auto":
+        return einf
+    return "marginal" if not blockers and pooled and bool(np.any(np.asarray(einf_forms) != CENTRED)) else "sampled"
 
 def marginal_likelihood(data: DoseData, theta: dict, hill, sigma, prior: dict[str, Any], pooled: bool,
                         grid: dict[str, np.ndarray] | None) -> None:

@@ -23,7 +23,7 @@ from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_
 from .crossed import CROSSED_PARAMS, block_codes, block_levels, block_means, factor_effects, group_codes, resolve_structure
 from .data import check_design, four_pl_np, log, source_rows, validate
 from .groups import BLOCKS_ATTR
-from .marginal import check_marginal, marginal_likelihood, marginal_priors
+from .marginal import check_marginal, marginal_blockers, marginal_likelihood, marginal_priors, resolve_einf
 from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
 from .wells import flag_wells
@@ -155,7 +155,7 @@ class ModelSpec:
 
     def rebuild(self, **changes: Any) -> pm.Model:
         "The same model of the same data, with `changes` to the options `build_model` was called with."
-        return build_model(self.df, **{**self.options, **changes}, _quiet=True)
+        return build_model(self.df, **{**self.options, "einf": self.einf, **changes}, _quiet=True)
 
     def to_attrs(self) -> dict[str, Any]:
         "Flat, NetCDF-friendly version (prefix `model_`)."
@@ -263,7 +263,7 @@ def build_model(
     ic50_window: float | None = 1.0,      # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
     structure: Literal["auto", "pooled", "crossed"] = "auto",  # one population, or drug + line effects (`01e_crossed`)
     looks_flat: Literal["pooled", "apart"] = "pooled",  # "apart": groups that look flat stay out of the populations
-    einf: Literal["sampled", "marginal"] = "sampled",  # "marginal": integrated out, drawn after sampling (`01f_marginal`)
+    einf: Literal["auto", "sampled", "marginal"] = "sampled",  # "marginal": integrated out, drawn after sampling (`01f_marginal`)
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
@@ -272,8 +272,7 @@ def build_model(
                    ic50_window=ic50_window, structure=structure, looks_flat=looks_flat, einf=einf)
     _check_window(ic50_window)
     _check_option("einf", einf)
-    marginal = einf == "marginal"
-    if marginal:
+    if einf == "marginal":
         check_marginal(likelihood, compress, batch_size, inactive, noise, structure)
         inactive = False     # its two components are the active/inactive mixture
     _check_option("looks_flat", looks_flat)
@@ -288,7 +287,7 @@ def build_model(
             log.warning(message)
     tidy = tidy.assign(flagged=flagged.to_numpy())
     data = prepare(tidy[~flagged.to_numpy()])
-    prior = default_priors(data_scales(data)) | (marginal_priors(data_scales(data)) if marginal else {})
+    prior = default_priors(data_scales(data)) | marginal_priors(data_scales(data))
     unknown = set(priors or {}) - set(prior)
     if unknown:
         raise ValueError(f"unknown prior(s) {sorted(unknown)}; known: {sorted(prior)}")
@@ -313,6 +312,15 @@ def build_model(
     group_noise = noise == "group"
     factors = group_codes(tidy, data)
     structure = resolve_structure(structure, factors, hierarchical)
+    asked, einf = einf, resolve_einf(einf, marginal_blockers(likelihood, compress, batch_size, inactive, noise, structure),
+                                     forms["einf"], hierarchical and pooled["einf"])
+    marginal = einf == "marginal"
+    if marginal:
+        form["einf"] = "integrated"
+        if asked == "auto" and not _quiet:
+            log.info(f"build_model picked einf='marginal' ({int(np.sum(forms['einf'] != CENTRED))} of {data.n_groups} "
+                     "group(s) do not pin their saturating response: it is integrated out, from an active and a "
+                     "no-effect component, and drawn after sampling)")
     crossed = {p: factors if structure == "crossed" and p in CROSSED_PARAMS and pooled[p] else None for p in GROUP_PARAMS}
     if blocks and pooled["e0"]:   # centred levels where the blocks' wells pin them (raw signal), else non-centred
         pinned = blocks_pinned(*block_levels(tidy, blocks["block"][0]), prior["e0_sigma"])

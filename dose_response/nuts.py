@@ -159,7 +159,7 @@ def _next_attempt(idata, attempt: Attempt, chains: int, previous: Attempt | None
                            model=_noncentre(a.model, culprit), noncentered=culprit)
         if a.target_accept < RETRY_TARGET_ACCEPT:
             return a.retry(f"{a.divergences} divergences", target_accept=RETRY_TARGET_ACCEPT)
-        centred = [p for p, f in spec.parameterization.items() if f not in ("noncentered", "unpooled")]
+        centred = [p for p, f in spec.parameterization.items() if f not in ("noncentered", "unpooled", "integrated")]
         if spec.hierarchical and centred:   # small steps did not help: the other geometry
             return a.retry(f"{a.divergences} divergences at target_accept={a.target_accept}",
                            model=_noncentre(a.model, centred), noncentered=centred)
@@ -169,7 +169,7 @@ def _next_attempt(idata, attempt: Attempt, chains: int, previous: Attempt | None
         param = group_param_of(a.worst or "")
         done = {p for t in tried for p in t.noncentered or []}
         if spec.hierarchical and param and param not in done and \
-                spec.parameterization.get(param) not in ("noncentered", "unpooled"):
+                spec.parameterization.get(param) not in ("noncentered", "unpooled", "integrated"):
             return a.retry(f"{why} (worst: {a.worst}): {param} non-centred, the remedy diagnose names first",
                            model=_noncentre(a.model, [param]), noncentered=[param])
         base = min([*tried, a], key=_quality)   # a remedy that did worse is not built on: the best so far is

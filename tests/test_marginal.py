@@ -6,6 +6,7 @@ import pytest
 from scipy import integrate, stats
 
 import dose_response as dr
+import dose_response.advi
 
 
 def _two_curves() -> pd.DataFrame:
@@ -73,3 +74,23 @@ def test_a_fit_draws_einf_top_and_bottom_and_tells_the_flat_curves_apart():
     lo, hi = post.einf.quantile([0.05, 0.95], ("chain", "draw")).sel(group=active.index.to_numpy()).values
     assert np.mean((lo <= active.bottom.to_numpy()) & (active.bottom.to_numpy() <= hi)) >= 0.75
     np.testing.assert_array_equal(post.top.values, np.maximum(post.e0.values, post.einf.values))
+
+
+def test_auto_integrates_einf_out_only_where_some_curves_do_not_pin_it():
+    "Complete, well-measured curves keep einf sampled (fused kernel, block preconditioning); flat ones integrate it out."
+    complete, _ = dr.simulate(12, concentrations=11, replicates=12, n_controls=2, seed=0)
+    assert dr.build_model(complete).spec.einf == "sampled"                 # the default
+    assert dr.build_model(complete, einf="auto").spec.einf == "sampled"
+    half_flat = complete.copy()
+    flat = half_flat.group.isin(half_flat.group.unique()[:6])
+    half_flat.loc[flat, "response"] = 100 + np.random.default_rng(0).normal(0, 3, flat.sum())
+    model = dr.build_model(half_flat, einf="auto")
+    assert model.spec.einf == "marginal" and model.spec.parameterization["einf"] == "integrated"
+    assert "einf" not in model.named_vars and model.spec.rebuild().spec.einf == "marginal"
+    assert dr.build_model(half_flat, einf="auto", likelihood="student_t").spec.einf == "sampled"   # blocked: no error
+
+
+@pytest.mark.parametrize("fit", ["fit_advi", "fit_block_advi", "fit_pathfinder"])
+def test_the_variational_fits_refuse_an_integrated_model(fit):
+    with pytest.raises(ValueError, match=f"{fit} cannot fit .*einf=.marginal.*einf=.sampled."):
+        (getattr(dr, fit, None) or getattr(dr.advi, fit))(dr.build_model(_two_curves(), einf="marginal", pooling="none"))
