@@ -315,6 +315,8 @@ def build_model(
     asked, einf = einf, resolve_einf(einf, marginal_blockers(likelihood, compress, batch_size, inactive, noise, structure),
                                      forms["einf"], hierarchical and pooled["einf"])
     marginal = einf == "marginal"
+    if not marginal:   # the integrated model's priors are its own, kept here only where they were asked for
+        prior = {k: v for k, v in prior.items() if k not in marginal_priors(data_scales(data)) or k in (priors or {})}
     if marginal:
         form["einf"] = "integrated"
         if asked == "auto" and not _quiet:

@@ -87,6 +87,7 @@ def test_auto_integrates_einf_out_only_where_some_curves_do_not_pin_it():
     model = dr.build_model(half_flat, einf="auto")
     assert model.spec.einf == "marginal" and model.spec.parameterization["einf"] == "integrated"
     assert "einf" not in model.named_vars and model.spec.rebuild().spec.einf == "marginal"
+    assert "einf_spike" in model.spec.priors and "einf_spike" not in dr.build_model(complete).spec.priors
     assert dr.build_model(half_flat, einf="auto", likelihood="student_t").spec.einf == "sampled"   # blocked: no error
 
 
