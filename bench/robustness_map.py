@@ -12,9 +12,23 @@ from _publish import DASK, arguments, publish
 from dose_response.robustness import map_designs, readme_map, robustness_map
 
 
+def chosen(only: str, names: list[str]) -> list[str]:
+    "The design names in `only`, comma-separated; a name may hold commas itself ('100 groups, hard'). Unknown: refused."
+    picked, part = [], ""
+    for token in only.split(","):
+        part = f"{part},{token}" if part else token
+        if part.strip() in names:
+            picked.append(part.strip())
+            part = ""
+    if part:
+        raise SystemExit(f"--only: no design is called {part.strip()!r}; the designs: {names}")
+    return picked
+
+
 def main() -> int:
     a = arguments(__doc__, "robustness_map.csv", seed=0, what="design", **DASK)
-    designs = [d for d in map_designs() if not a.only or d.name in a.only.split(",")]
+    only = chosen(a.only, [d.name for d in map_designs()]) if a.only else []
+    designs = [d for d in map_designs() if not only or d.name in only]
     table = robustness_map(designs, a.out, seed=a.seed, workers=a.workers, scheduler=a.scheduler)
     print(f"converged with the defaults: {int(table.converged.sum())} of {len(table)} designs "
           f"({table.converged.mean():.1%}); table in {a.out}")

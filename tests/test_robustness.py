@@ -1,4 +1,8 @@
 """The convergence map (nbs/08_robustness): simulated designs, the reduced map that `make test` runs, resuming."""
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,3 +112,13 @@ def test_checks_on_a_fit_with_inactive_groups(flat_screen):
     observed = df.loc[df.group == flat, "response"]
     # a flat group's replicated data are flat too, at its level: no 4PL drop toward einf
     assert abs(float(pp.mean()) - observed.mean()) < 5 and float(pp.std()) < 3 * observed.std()
+
+
+def test_the_map_script_picks_designs_whose_names_hold_commas_and_refuses_unknown_ones():
+    "`python bench/robustness_map.py --only '100 groups, hard,groups=1'`: a comma inside a name is part of it."
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    code = ("from robustness_map import chosen; names = ['groups=1', 'groups=100', '100 groups, hard']; "
+            "print(chosen('100 groups, hard,groups=1', names)); chosen('groups=10', names)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=bench, capture_output=True, text=True)
+    assert run.stdout.strip() == "['100 groups, hard', 'groups=1']"
+    assert run.returncode != 0 and "no design is called 'groups=10'" in run.stderr
