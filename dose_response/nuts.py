@@ -50,8 +50,11 @@ MIXING_CHECK_MAX = 100_000  # free parameters up to which fit_nuts checks R-hat/
 MIXTURE_RHAT = 1.05         # R-hat above which chains sit in different modes (not merely mix slowly)
 
 def _mixing(idata: az.InferenceData, model: pm.Model, chains: int) -> tuple[float, float, str | None]:
-    "Largest R-hat and smallest bulk/tail ESS per chain over the model's free parameters, and the variable worst by R-hat."
-    free = [v.name for v in model.free_RVs if v.name in idata.posterior]
+    """Largest R-hat and smallest bulk/tail ESS per chain over the model's free parameters and, where it has one, each
+    group's probability of being active (which the report reads, and which mixes slowest when a curve sits between
+    active and flat), and the variable worst by R-hat."""
+    free = [v.name for v in model.free_RVs if v.name in idata.posterior] + \
+        [v for v in ("p_active",) if v in idata.posterior]
     if sum(idata.posterior[v][0, 0].size for v in free) > MIXING_CHECK_MAX:
         return np.nan, np.nan, None   # about 2 s per 1,000 quantities (`03a_convergence`)
     worst, rmax, emin = None, -np.inf, np.inf

@@ -95,3 +95,17 @@ def test_auto_integrates_einf_out_only_where_some_curves_do_not_pin_it():
 def test_the_variational_fits_refuse_an_integrated_model(fit):
     with pytest.raises(ValueError, match=f"{fit} cannot fit .*einf=.marginal.*einf=.sampled."):
         (getattr(dr, fit, None) or getattr(dr.advi, fit))(dr.build_model(_two_curves(), einf="marginal", pooling="none"))
+
+
+def test_the_retry_ladder_sees_a_curve_stuck_between_active_and_flat():
+    "diagnose reads p_active's R-hat; so must the check that decides whether fit_nuts runs again."
+    import arviz as az
+    from dose_response.nuts import _mixing
+    model = dr.build_model(_two_curves(), einf="marginal", pooling="none")
+    rng = np.random.default_rng(0)
+    post = {v.name: rng.normal(size=(4, 500, *model.initial_point()[model.rvs_to_values[v].name].shape))
+            for v in model.free_RVs}
+    stuck = rng.uniform(size=(4, 500, 2)) * 0.1 + np.array([0.0, 0.0, 0.0, 0.9])[:, None, None]   # one chain apart
+    idata = az.from_dict(posterior={**post, "p_active": stuck})
+    rhat, _, worst = _mixing(idata, model, chains=4)
+    assert worst == "p_active" and rhat > 1.5
