@@ -35,14 +35,15 @@ def compare(settings: dict[str, dict], command: str, path: str) -> None:
     print(f"written to {path}")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="bench/looks_flat.json")
+def run(doc: str, settings: dict[str, dict], command: str, default_out: str) -> int:
+    "A script's whole run: `--out`, then `compare` (this one's and bench/marginal_einf.py's `main`)."
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=default_out)
     a = ap.parse_args()
     logging.getLogger("dose_response").setLevel(logging.ERROR)
-    compare(SETTINGS, "python bench/looks_flat.py", a.out)
+    compare(settings, command, a.out)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run(__doc__, SETTINGS, "python bench/looks_flat.py", "bench/looks_flat.json"))
