@@ -36,7 +36,7 @@ def compare(settings: dict[str, dict], command: str, path: str) -> None:
 
 
 def run(doc: str, settings: dict[str, dict], command: str, default_out: str) -> int:
-    "A script's whole run: `--out`, then `compare` (this one's and bench/marginal_einf.py's `main`)."
+    "A script's whole run, this one's and bench/marginal_einf.py's: `--out`, then `compare`."
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=default_out)
     a = ap.parse_args()
