@@ -111,3 +111,15 @@ def test_a_screen_where_nothing_is_active_says_so():
     assert not not_reached(active).any() and activity_text(active) == ""
     one = pd.concat([flat.iloc[:3].assign(p_active=0.1)] * 4 + [active.iloc[:1]])   # 12 flat, 1 active
     assert activity_text(one).startswith("**Only 1 of 13 groups")
+
+
+def test_the_report_runs_on_a_fit_with_the_saturating_response_integrated_out(hard_screen, tmp_path):
+    "`einf='marginal'` (01f_marginal): einf, top and bottom drawn after sampling, p_active from the two components."
+    idata = fit_nuts(dr.validate(pd.read_csv(hard_screen)), einf="marginal", draws=200, tune=200, chains=2, seed=1,
+                     retry=False, progressbar=False)
+    assert {"einf", "top", "bottom", "p_active"} <= set(idata.posterior.data_vars)
+    table, verdict = _report(save(idata, tmp_path / "fit.nc"), hard_screen, tmp_path)
+    assert list(table.columns) == IC50_COLUMNS + OPTIONAL_COLUMNS
+    assert table["p_active"].between(0, 1).all() and table[["saturating_response", "top", "bottom"]].notna().all().all()
+    assert set(verdict) >= {"converged", "max_rhat", "reasons"}
+    assert (tmp_path / "curves_01.png").exists()
