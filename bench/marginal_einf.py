@@ -9,7 +9,7 @@ coverage and the share within x/÷2 of the truth. The JSON is written after ever
 """
 from looks_flat import run
 
-SETTINGS = {"sampled": {}, "marginal": {"einf": "marginal"}}
+SETTINGS = {"sampled": {"einf": "sampled"}, "marginal": {"einf": "marginal"}}
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import os
 import platform
 from importlib.metadata import PackageNotFoundError, version
@@ -44,9 +45,14 @@ def _as_model(data_or_model: pd.DataFrame | pm.Model, kw: dict, **defaults: Any)
     raise TypeError(f"expected a tidy DataFrame or a model from build_model, got {type(data_or_model).__name__}")
 
 def _vi_model(data_or_model: pd.DataFrame | pm.Model, kw: dict, fit: str) -> tuple[pm.Model, dict]:
-    """`_as_model` for the variational fits: no inactive mixture, the saturating response sampled; a model with it
-    integrated out (`einf='marginal'`, `01f_marginal`) is refused, naming the remedy."""
+    """`_as_model` for the variational fits: no inactive mixture, the saturating response sampled. A model whose
+    saturating response `einf='auto'` integrated out (`01f_marginal`) is rebuilt with it sampled, and said so; one
+    built with `einf='marginal'` on purpose is refused, naming the remedy."""
     model, kw = _as_model(data_or_model, kw, inactive=False, einf="sampled")
+    if getattr(model.spec, "einf", "sampled") == "marginal" and model.spec.options.get("einf") == "auto":
+        logging.getLogger("dose_response").info(f"{fit}: the model's saturating response was integrated out by "
+                                                "einf='auto'; rebuilt with it sampled, as a variational fit needs")
+        model = model.spec.rebuild(einf="sampled")
     if getattr(model.spec, "einf", "sampled") == "marginal":
         raise ValueError(f"{fit} cannot fit a model whose saturating response is integrated out (einf='marginal'): its "
                          "draws are made after NUTS; build the model with einf='sampled', or fit it with fit_nuts")

@@ -18,7 +18,7 @@ from .data import LN10
 
 # %% auto #0
 __all__ = ['SPIKE_SHARE', 'einf_integral', 'marginal_priors', 'marginal_blockers', 'check_marginal', 'resolve_einf',
-           'marginal_likelihood', 'einf_draws', 'add_einf']
+           'marginal_likelihood', 'einf_draws', 'add_einf', 'einf_prior_draws']
 
 # %% ../nbs/01f_marginal.ipynb #mg-2ef9cfec
 SPIKE_SHARE = 0.05   # the no-effect component's SD, as a share of the response range (`Scales.span`)
@@ -133,3 +133,12 @@ def add_einf(idata, model: pm.Model, seed: int = 0):
     e0 = post["e0"].transpose(*dims).values
     idata.posterior = post.assign(einf=(dims, einf), top=(dims, np.maximum(e0, einf)), bottom=(dims, np.minimum(e0, einf)))
     return idata
+
+def einf_prior_draws(prior, e0: np.ndarray, priors: dict[str, Any], seed: int = 0) -> np.ndarray:
+    """A curve's saturating response drawn from its prior in the integrated model, given prior draws of the model's
+    variables (`prior`) and of that curve's `e0` (draws x 1): active with chance `active_share`, N(einf_mu, einf_sigma)
+    (the population's draws when pooled), else no effect, N(e0, einf_spike). For prior predictive curves."""
+    rng, draw = np.random.default_rng(seed), lambda k: prior[k].values.reshape(-1, 1)
+    mu, sd = (draw("einf_mu"), draw("einf_sigma")) if "einf_sigma" in prior else priors["einf_mu"]
+    active = rng.random(e0.shape) < draw("active_share")
+    return np.where(active, rng.normal(mu, sd, e0.shape), rng.normal(e0, priors["einf_spike"]))

@@ -23,7 +23,8 @@ from .curve import (GROUP_PARAMS, POOLING_MIN_GROUPS, SAMPLED, DoseData, _check_
 from .crossed import CROSSED_PARAMS, block_codes, block_levels, block_means, factor_effects, group_codes, resolve_structure
 from .data import check_design, four_pl_np, log, source_rows, validate
 from .groups import BLOCKS_ATTR
-from .marginal import check_marginal, marginal_blockers, marginal_likelihood, marginal_priors, resolve_einf
+from .marginal import (check_marginal, einf_prior_draws, marginal_blockers, marginal_likelihood,
+                                   marginal_priors, resolve_einf)
 from .likelihood import (_noise, _normal_cells, _normal_grid, _per_observation,
                                       cell_grid, flat_groups)
 from .wells import flag_wells
@@ -263,7 +264,7 @@ def build_model(
     ic50_window: float | None = 1.0,      # each IC50 within its group's doses -/+ this many decades (see text); None: unbounded
     structure: Literal["auto", "pooled", "crossed"] = "auto",  # one population, or drug + line effects (`01e_crossed`)
     looks_flat: Literal["pooled", "apart"] = "pooled",  # "apart": groups that look flat stay out of the populations
-    einf: Literal["auto", "sampled", "marginal"] = "sampled",  # "marginal": integrated out, drawn after sampling (`01f_marginal`)
+    einf: Literal["auto", "sampled", "marginal"] = "auto",  # "marginal": integrated out, drawn after sampling (`01f_marginal`)
     _quiet: bool = False,                 # a rebuild (`ModelSpec.rebuild`): the warnings were given the first time
 ) -> pm.Model:
     "Build the hierarchical 4PL model of `df`; the options chosen are in `model.spec`."
@@ -417,13 +418,18 @@ def random_points(model: pm.Model, n: int = 5, seed: int = 0, scale: float = 0.5
 # %% ../nbs/01_model.ipynb #cell-037
 def prior_curves(model: pm.Model, draws: int = 100, seed: int = 0, group_index: int = 0,
                  n_points: int = 60) -> tuple[np.ndarray, np.ndarray]:
-    "Curves drawn from the prior for one group: `(concentration grid, responses[draw, point])`."
-    prior = pm.sample_prior_predictive(draws, model=model, var_names=["log10_ic50", "e0", "einf", "hill"],
-                                       random_seed=seed).prior
+    """Curves drawn from the prior for one group: `(concentration grid, responses[draw, point])`; with the saturating
+    response integrated out (`01f_marginal`) it is drawn from its two components (`einf_prior_draws`)."""
+    marginal = "einf" not in model.named_vars
+    names = ["log10_ic50", "e0", "hill"] + [v for v in ("einf_mu", "einf_sigma", "active_share", "einf") if v in model.named_vars]
+    prior = pm.sample_prior_predictive(draws, model=model, var_names=names, random_seed=seed).prior
     data = model.spec.data
     xs = data.obs_x[data.obs_zero == 0]
     grid = np.logspace(xs.min() - 1, xs.max() + 1, n_points)
-    p = {k: prior[k].values.reshape(-1, data.n_groups)[:, group_index, None] for k in ["log10_ic50", "e0", "einf", "hill"]}
+    p = {k: prior[k].values.reshape(-1, data.n_groups)[:, group_index, None] for k in ["log10_ic50", "e0", "hill"]
+         + ([] if marginal else ["einf"])}
+    if marginal:
+        p["einf"] = einf_prior_draws(prior, p["e0"], model.spec.priors, seed)
     return grid, four_pl_np(grid, p["log10_ic50"], p["e0"], p["einf"], p["hill"])
 
 def plot_prior_predictive(model: pm.Model, df: pd.DataFrame, draws: int = 100, seed: int = 0) -> plt.Figure:

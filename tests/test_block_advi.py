@@ -102,7 +102,7 @@ def test_adam_climbs_a_quadratic():
 def test_layout_puts_four_parameters_per_group_and_the_rest_in_the_population(screen):
     df = screen[0]
     for options, population in (({}, 9), ({"pooling": "none"}, 1), ({"likelihood": "student_t"}, 10)):
-        lay = block_layout(dr.build_model(df, **options))
+        lay = block_layout(dr.build_model(df, einf="sampled", **options))   # fit_block_advi samples einf
         assert lay.group_idx.shape == (20, 4) and len(lay.pop_idx) == population, options
         assert len(lay.level_idx) == 0 and lay.group_levels.shape == (20, 0), options
         assert sorted(np.r_[lay.pop_idx, lay.group_idx.ravel()]) == list(range(lay.size))

@@ -325,7 +325,8 @@ def test_the_mixture_remedy_is_offered_only_where_the_model_can_take_it():
     "A Student-t, per-observation or minibatch model cannot be rebuilt with inactive groups: no crash mid-retry."
     from dose_response.nuts import _can_mix
     df, _ = dr.simulate(8, replicates=2, seed=3)
-    assert _can_mix(dr.build_model(df, inactive=False).spec)
+    assert _can_mix(dr.build_model(df, inactive=False, einf="sampled").spec)
+    assert not _can_mix(dr.build_model(df, einf="marginal").spec)          # its two components are the mixture
     assert not _can_mix(dr.build_model(df, inactive=True).spec)            # already
     assert not _can_mix(dr.build_model(df, likelihood="student_t").spec)
     assert not _can_mix(dr.build_model(df, compress=False).spec)

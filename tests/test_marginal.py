@@ -79,7 +79,7 @@ def test_a_fit_draws_einf_top_and_bottom_and_tells_the_flat_curves_apart():
 def test_auto_integrates_einf_out_only_where_some_curves_do_not_pin_it():
     "Complete, well-measured curves keep einf sampled (fused kernel, block preconditioning); flat ones integrate it out."
     complete, _ = dr.simulate(12, concentrations=11, replicates=12, n_controls=2, seed=0)
-    assert dr.build_model(complete).spec.einf == "sampled"                 # the default
+    assert dr.build_model(complete).spec.einf == "sampled"                 # the default is "auto"
     assert dr.build_model(complete, einf="auto").spec.einf == "sampled"
     half_flat = complete.copy()
     flat = half_flat.group.isin(half_flat.group.unique()[:6])
@@ -97,6 +97,22 @@ def test_the_variational_fits_refuse_an_integrated_model(fit):
         (getattr(dr, fit, None) or getattr(dr.advi, fit))(dr.build_model(_two_curves(), einf="marginal", pooling="none"))
 
 
+def test_the_variational_fits_rebuild_a_model_that_auto_integrated(caplog):
+    "A model the defaults built with einf integrated out (no einf='marginal' asked for) is rebuilt with it sampled."
+    from dose_response.fitrecord import _vi_model
+    complete, _ = dr.simulate(12, concentrations=11, replicates=12, n_controls=2, seed=0)
+    half_flat = complete.copy()
+    flat = half_flat.group.isin(half_flat.group.unique()[:6])
+    half_flat.loc[flat, "response"] = 100 + np.random.default_rng(0).normal(0, 3, flat.sum())
+    model = dr.build_model(half_flat)
+    assert model.spec.einf == "marginal"
+    with caplog.at_level("INFO", logger="dose_response"):
+        rebuilt, kw = _vi_model(model, {"n": 10}, "fit_advi")
+    assert rebuilt.spec.einf == "sampled" and "einf" in rebuilt.named_vars and kw == {"n": 10}
+    assert rebuilt.spec.priors["einf_bounds"] == model.spec.priors["einf_bounds"]
+    assert "fit_advi: the model's saturating response was integrated out by einf='auto'" in caplog.text
+
+
 def test_the_retry_ladder_sees_a_curve_stuck_between_active_and_flat():
     "diagnose reads p_active's R-hat; so must the check that decides whether fit_nuts runs again."
     import arviz as az
@@ -109,3 +125,24 @@ def test_the_retry_ladder_sees_a_curve_stuck_between_active_and_flat():
     idata = az.from_dict(posterior={**post, "p_active": stuck})
     rhat, _, worst = _mixing(idata, model, chains=4)
     assert worst == "p_active" and rhat > 1.5
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_prior_curves_draw_einf_from_its_two_components(pooled):
+    "The prior predictive of an integrated model (`prior_curves`): e_inf at e0 with chance 1 - active_share, else spread."
+    import pymc as pm
+    from dose_response.marginal import einf_prior_draws
+    from dose_response.model import prior_curves
+    df = dr.simulate(8, replicates=2, seed=3)[0] if pooled else _two_curves()
+    model = dr.build_model(df, einf="marginal")
+    assert ("einf_sigma" in model.named_vars) == pooled
+    grid, curves = prior_curves(model, draws=500, seed=1)
+    assert curves.shape == (500, grid.size) and np.isfinite(curves).all()
+    names = ["e0", "active_share"] + (["einf_mu", "einf_sigma"] if pooled else [])
+    prior = pm.sample_prior_predictive(4000, model=model, var_names=names, random_seed=1).prior
+    e0 = prior["e0"].values.reshape(4000, -1)[:, :1]
+    einf = einf_prior_draws(prior, e0, model.spec.priors, seed=2)
+    near = np.abs(einf - e0) < 3 * model.spec.priors["einf_spike"]
+    # no effect with chance 1 - active_share (Beta(1, 1): one half); some active draws land near e0 too (about 0.1)
+    assert 0.45 < near.mean() < 0.7, near.mean()
+    assert np.std(einf - e0) > 5 * model.spec.priors["einf_spike"]          # the active ones spread over the range

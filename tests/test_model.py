@@ -45,7 +45,7 @@ def test_four_pl_pytensor_matches_numpy_and_has_finite_zero_dose_gradient():
                                                      ("centered", "group")])
 def test_compressed_logp_equals_per_observation_logp(uneven, parameterization, noise):
     full = dr.build_model(uneven, compress=False, parameterization=parameterization, noise=noise)
-    comp = dr.build_model(uneven, compress=True, parameterization=parameterization, noise=noise)
+    comp = dr.build_model(uneven, compress=True, parameterization=parameterization, noise=noise, einf="sampled")
     assert full.spec.noise == comp.spec.noise == noise
     assert comp.spec.n_cells < full.spec.n_obs and len(set(comp.spec.data.cell_n)) > 1   # unequal cells
     f, g = full.compile_logp(), comp.compile_logp()
@@ -63,20 +63,29 @@ def test_grid_and_gathered_cells_are_the_same_likelihood(uneven, noise):
     grid = cell_grid(prepare(uneven))
     assert grid is not None and (grid["n"] == 0).any()          # padded: groups lost different cells
     with mock.patch.object(model_module, "cell_grid", lambda *a, **k: None):
-        gathered = dr.build_model(uneven, parameterization="centered", inactive=False, noise=noise)
-    on_grid = dr.build_model(uneven, parameterization="centered", inactive=False, noise=noise)
+        gathered = dr.build_model(uneven, parameterization="centered", inactive=False, noise=noise, einf="sampled")
+    on_grid = dr.build_model(uneven, parameterization="centered", inactive=False, noise=noise, einf="sampled")
     assert "response" in on_grid.named_vars and "response_mean" in gathered.named_vars
     f, g = on_grid.compile_logp(), gathered.compile_logp()
     df_, dg = on_grid.compile_dlogp(), gathered.compile_dlogp()
     for point in random_points(on_grid, 4, seed=2, scale=0.8):
         assert abs(f(point) - g(point)) <= 1e-10 * abs(f(point))
         np.testing.assert_allclose(df_(point), dg(point), rtol=1e-8, atol=1e-8)
+    if noise == "shared":   # einf integrated out (`01f_marginal`): its grid sums and its cell segment sums agree too
+        with mock.patch.object(model_module, "cell_grid", lambda *a, **k: None):
+            gathered = dr.build_model(uneven, parameterization="centered", noise=noise, einf="marginal")
+        on_grid = dr.build_model(uneven, parameterization="centered", noise=noise, einf="marginal")
+        f, g = on_grid.compile_logp(), gathered.compile_logp()
+        df_, dg = on_grid.compile_dlogp(), gathered.compile_dlogp()
+        for point in random_points(on_grid, 4, seed=2, scale=0.8):
+            assert abs(f(point) - g(point)) <= 1e-10 * abs(f(point))
+            np.testing.assert_allclose(df_(point), dg(point), rtol=1e-8, atol=1e-8)
     # one group with 40 doses among groups with 4: a grid would be mostly padding, so the cells are gathered
     wide = pd.concat([uneven[uneven.group == uneven.group.iloc[0]].iloc[:0],
                       pd.DataFrame({"group": "wide", "concentration": np.logspace(-3, 1, 40), "response": 50.0}),
                       uneven])
     assert cell_grid(prepare(wide)) is None
-    assert "response_mean" in dr.build_model(wide, inactive=False).named_vars
+    assert "response_mean" in dr.build_model(wide, inactive=False, einf="sampled").named_vars
 
 
 def test_chains_start_at_each_groups_own_fit():
@@ -84,7 +93,7 @@ def test_chains_start_at_each_groups_own_fit():
     inc, t_inc = dr.simulate(6, replicates=2, increasing=True, seed=2)
     dec, t_dec = dr.simulate(6, replicates=2, seed=2, labels=[f"d{i}" for i in range(6)])
     for form in ("centered", "noncentered"):
-        model = dr.build_model(pd.concat([inc, dec]), parameterization=form)
+        model = dr.build_model(pd.concat([inc, dec]), parameterization=form, einf="sampled")
         start = model.initial_point()
         if form == "centered":
             e0, einf, l = start["e0"], start["einf_logit"], start["ic50_position"]
@@ -278,11 +287,15 @@ def test_inactive_auto_records_the_groups_that_look_flat(caplog):
     flags = model_module.flat_groups(data, ls_group_fits(data, default_priors(data_scales(data))))
     assert list(data.labels[flags]) == ["cpd0003", "cpd0007"]
     with caplog.at_level("INFO", logger="dose_response"):
-        auto = dr.build_model(quiet)
+        auto = dr.build_model(quiet, einf="sampled")
     # auto fits the plain 4PL and records the groups that look flat: the mixture is fit_nuts's remedy
     assert not auto.spec.inactive and auto.spec.flat_groups == ["cpd0003", "cpd0007"]
     assert "p_active" not in auto.named_vars
     assert "inactive=False (2 of 12 group(s) show no dose response" in caplog.text
+    # the defaults integrate einf out here (the flat groups do not pin it): its no-effect component gives p_active
+    default = dr.build_model(quiet)
+    assert default.spec.einf == "marginal" and not default.spec.inactive and "p_active" in default.named_vars
+    assert default.spec.flat_groups == ["cpd0003", "cpd0007"]
     assert dr.build_model(df).spec.flat_groups == []                   # every group has a curve
     assert "p_active" in auto.spec.rebuild(inactive=True).named_vars
     with pytest.raises(ValueError, match="inactive=True needs the cell-level Normal likelihood"):

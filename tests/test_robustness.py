@@ -92,7 +92,9 @@ def test_flat_groups_converge_and_are_reported_as_not_reached(flat_screen):
     table = ic50_table(idata)                                       # the user's IC50 table says which look flat
     assert table.loc[flat, "looks_flat"].all() and table["looks_flat"].sum() <= 3
     assert not table.loc[flat, "ic50_reached"].any()                 # flat: the IC50 is "not reached"
-    assert list(table.columns[-2:]) == ["looks_flat", "n_flagged"] and "p_active" not in table
+    # the defaults integrate einf out here (`01f_marginal`): each group's chance of an effect is in the table
+    assert list(table.columns[-3:]) == ["looks_flat", "p_active", "n_flagged"]
+    assert (table.loc[flat, "p_active"] < 0.3).all() and table["p_active"].drop(flat).median() > 0.7, table.p_active
     # a flat group's effect is nil: its saturating response stays at its zero-dose level
     effect = (idata.posterior["einf"] - idata.posterior["e0"]).median(("chain", "draw")).to_series()
     assert (effect[flat].abs() < 10).all() and (effect.drop(flat).abs().median() > 30), effect.round(1)
