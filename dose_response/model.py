@@ -288,11 +288,11 @@ def build_model(
             log.warning(message)
     tidy = tidy.assign(flagged=flagged.to_numpy())
     data = prepare(tidy[~flagged.to_numpy()])
-    prior = default_priors(data_scales(data)) | marginal_priors(data_scales(data))
-    unknown = set(priors or {}) - set(prior)
+    prior, integrated = default_priors(data_scales(data)), marginal_priors(data_scales(data))
+    unknown = set(priors or {}) - set(prior) - set(integrated)
     if unknown:
-        raise ValueError(f"unknown prior(s) {sorted(unknown)}; known: {sorted(prior)}")
-    prior.update(priors or {})
+        raise ValueError(f"unknown prior(s) {sorted(unknown)}; known: {sorted(prior | integrated)}")
+    prior.update(priors or {})   # the integrated model's own priors join below, if it is built
     fits = ls_group_fits(data, prior)
     flat = flat_groups(data, fits)
     grid = None if batch_size else cell_grid(data)   # minibatches gather cells; the full batch uses the grid if it fits
@@ -316,9 +316,8 @@ def build_model(
     asked, einf = einf, resolve_einf(einf, marginal_blockers(likelihood, compress, batch_size, inactive, noise, structure),
                                      forms["einf"], hierarchical and pooled["einf"])
     marginal = einf == "marginal"
-    if not marginal:   # the integrated model's priors are its own, kept here only where they were asked for
-        prior = {k: v for k, v in prior.items() if k not in marginal_priors(data_scales(data)) or k in (priors or {})}
     if marginal:
+        prior = integrated | prior
         form["einf"] = "integrated"
         if asked == "auto" and not _quiet:
             log.info(f"build_model picked einf='marginal' ({int(np.sum(forms['einf'] != CENTRED))} of {data.n_groups} "
@@ -421,13 +420,13 @@ def prior_curves(model: pm.Model, draws: int = 100, seed: int = 0, group_index: 
     """Curves drawn from the prior for one group: `(concentration grid, responses[draw, point])`; with the saturating
     response integrated out (`01f_marginal`) it is drawn from its two components (`einf_prior_draws`)."""
     marginal = "einf" not in model.named_vars
-    names = ["log10_ic50", "e0", "hill"] + [v for v in ("einf_mu", "einf_sigma", "active_share", "einf") if v in model.named_vars]
-    prior = pm.sample_prior_predictive(draws, model=model, var_names=names, random_seed=seed).prior
+    own = ["log10_ic50", "e0", "hill"] + ([] if marginal else ["einf"])
+    shared = [v for v in ("einf_mu", "einf_sigma", "active_share") if marginal and v in model.named_vars]
+    prior = pm.sample_prior_predictive(draws, model=model, var_names=own + shared, random_seed=seed).prior
     data = model.spec.data
     xs = data.obs_x[data.obs_zero == 0]
     grid = np.logspace(xs.min() - 1, xs.max() + 1, n_points)
-    p = {k: prior[k].values.reshape(-1, data.n_groups)[:, group_index, None] for k in ["log10_ic50", "e0", "hill"]
-         + ([] if marginal else ["einf"])}
+    p = {k: prior[k].values.reshape(-1, data.n_groups)[:, group_index, None] for k in own}
     if marginal:
         p["einf"] = einf_prior_draws(prior, p["e0"], model.spec.priors, seed)
     return grid, four_pl_np(grid, p["log10_ic50"], p["e0"], p["einf"], p["hill"])
