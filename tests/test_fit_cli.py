@@ -8,7 +8,7 @@ import arviz as az
 import pandas as pd
 import pytest
 
-from dose_response.analysis import IC50_COLUMNS
+from dose_response.analysis import IC50_COLUMNS, OPTIONAL_COLUMNS
 from dose_response.data import repo_root
 from dose_response.robustness import Design, simulate_design
 
@@ -26,7 +26,11 @@ def check_outputs(out: Path, groups: set, rc: int, r):
     assert rc == (0 if verdict["converged"] else 3), (rc, verdict, r.stderr[-2000:])
     assert {"converged", "max_rhat", "min_ess_bulk", "divergences", "reasons"} <= set(verdict)
     table = pd.read_csv(out / "ic50.csv", index_col="group")
-    assert list(table.columns) == IC50_COLUMNS + ["looks_flat", "n_flagged"] and set(table.index.astype(str)) == {str(g) for g in groups}
+    post = az.from_netcdf(out / "fit.nc").posterior       # p_active is a column exactly when the fit has it (a mixture)
+    optional = [c for c in OPTIONAL_COLUMNS if c != "p_active" or "p_active" in post]
+    assert list(table.columns) == IC50_COLUMNS + optional and set(table.index.astype(str)) == {str(g) for g in groups}
+    if "p_active" in post:
+        assert table.p_active.between(0, 1).all()
     assert list(table["rank"]) == list(range(1, len(groups) + 1)) and table.ic50_median.is_monotonic_increasing
     assert ((table.ic50_q05 <= table.ic50_median) & (table.ic50_median <= table.ic50_q95)).all()
     assert table[["p_ic50_below_range", "p_ic50_above_range"]].stack().between(0, 1).all()
