@@ -21,10 +21,10 @@ SETS = {"dev": (2026, "screen05,screen07,screen10,screen12,screen14,screen16,scr
 SETTINGS = {"pooled": {"looks_flat": "pooled"}, "apart": {"looks_flat": "apart"}}
 
 
-def compare(settings: dict[str, dict], command: str, path: str) -> None:
-    "Each setting's first attempt on every screen of `SETS`, written to `path` after every screen (also bench/marginal_einf.py)."
+def compare(settings: dict[str, dict], command: str, path: str, sets: dict = SETS) -> None:
+    "Each setting's first attempt on every screen of `sets`, written to `path` after every screen (also bench/marginal_einf.py)."
     out = {"command": command, "cpu": cpu(), "cores": 2, "sets": {}, "settings": settings, "rows": []}
-    for label, (seed, names) in SETS.items():
+    for label, (seed, names) in sets.items():
         out["sets"][label] = {"design_seed": seed, "screens": names.split(",")}
         designs = [d for d in screen_designs(seed=seed) if d[0] in names.split(",")]
         for setting, kw in settings.items():
@@ -35,13 +35,13 @@ def compare(settings: dict[str, dict], command: str, path: str) -> None:
     print(f"written to {path}")
 
 
-def run(doc: str, settings: dict[str, dict], command: str, default_out: str) -> int:
+def run(doc: str, settings: dict[str, dict], command: str, default_out: str, sets: dict = SETS) -> int:
     "A script's whole run, this one's and bench/marginal_einf.py's: `--out`, then `compare`."
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=default_out)
     a = ap.parse_args()
     logging.getLogger("dose_response").setLevel(logging.ERROR)
-    compare(settings, command, a.out)
+    compare(settings, command, a.out, sets)
     return 0
 
 
