@@ -224,6 +224,13 @@ def _compile_for(model: pm.Model, blocks: bool, timing: dict[str, float]):
         timing["precondition"] += time.perf_counter() - t1
     return compiled.with_data(**shifts), True
 
+def _low_rank(mass_matrix: str, blocks: bool, kw: dict[str, Any]) -> bool:
+    """Whether nutpie adapts a low-rank modified mass matrix: asked for (`mass_matrix="low_rank"`, or nutpie's own
+    `low_rank_modified_mass_matrix`), or by default (`"auto"`) wherever the groups are not preconditioned in blocks."""
+    if "low_rank_modified_mass_matrix" in kw:
+        return bool(kw["low_rank_modified_mass_matrix"])
+    return mass_matrix == "low_rank" or (mass_matrix == "auto" and not blocks and not kw.get("transform_adapt"))
+
 def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="auto"):
     "Compile, sample, and sample again (recompiling only for a rebuilt model) while `_next_attempt` finds a fault."
     import nutpie
@@ -233,11 +240,13 @@ def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="aut
         key = (id(a.model), use_blocks(a.model, mass_matrix))
         if key not in compiled:
             compiled[key] = _compile_for(a.model, key[1], timing)
-        a.mass_matrix = "block" if compiled[key][1] else "diagonal"
+        low_rank = _low_rank(mass_matrix, compiled[key][1], kw)
+        a.mass_matrix = "block" if compiled[key][1] else "low_rank" if low_rank else "diagonal"
         a.tune_used = a.tune if a.tune is not None else BLOCK_TUNE if compiled[key][1] else TUNE
         t1 = time.perf_counter()
         idata = nutpie.sample(compiled[key][0], draws=a.draws, tune=a.tune_used, chains=chains, seed=seed,
-                              target_accept=a.target_accept, progress_bar=progressbar, save_warmup=True, **kw)
+                              target_accept=a.target_accept, progress_bar=progressbar, save_warmup=True,
+                              **{**kw, "low_rank_modified_mass_matrix": low_rank})
         for k, v in _split_tuning(idata, time.perf_counter() - t1).items():
             timing[k] += v
         if a.mass_matrix == "block":   # the sampler's own coordinates: the model's variables are all there
@@ -319,7 +328,7 @@ def check_nuts_args(draws: Any, tune: Any, chains: Any, seed: Any, target_accept
 
 # %% ../nbs/02c_nuts.ipynb #cell-010
 RETRY_TARGET_ACCEPT = 0.99   # target acceptance rate of the attempt after one that diverged
-MASS_MATRICES = ("auto", "diagonal", "block")
+MASS_MATRICES = ("auto", "diagonal", "low_rank", "block")
 TARGET_ACCEPT = 0.95         # the default target_accept (see above) ...
 DRAWS = 2000                 # ... and draws per chain (see above)
 BLOCK_TARGET_ACCEPT = 0.85   # ... and under block preconditioning (see below)
@@ -339,15 +348,16 @@ def fit_nuts(
     target_accept: float | None = None,  # NUTS's target acceptance rate: None is 0.95, or 0.85 with block preconditioning
     retry: bool = True,            # run again with a remedy when a run diverges or mixes poorly (see `attempts`)
     progressbar: bool = True,
-    mass_matrix: Literal["auto", "diagonal", "block"] = "auto",  # nutpie: 'block' preconditions each group (below)
+    mass_matrix: Literal["auto", "diagonal", "low_rank", "block"] = "auto",  # nutpie: 'block' or 'low_rank' (below)
     **kw: Any,                     # build_model options (when given data), then sampler options
 ) -> az.InferenceData:
     "Sample the posterior with NUTS; return an InferenceData with method, settings, timing and versions in its attrs."
     check_nuts_args(draws, tune, chains, seed, target_accept, backend, {k: v for k, v in kw.items() if k not in _MODEL_OPTIONS})
     if mass_matrix not in MASS_MATRICES:
         raise ValueError(f"mass_matrix={mass_matrix!r} is not one of {MASS_MATRICES}")
-    if mass_matrix == "block" and backend != "nutpie":
-        raise ValueError(f"mass_matrix='block' needs backend='nutpie' (got {backend!r}); the others adapt a diagonal one")
+    if mass_matrix in ("block", "low_rank") and backend != "nutpie":
+        raise ValueError(f"mass_matrix={mass_matrix!r} needs backend='nutpie' (got {backend!r}); the others adapt a "
+                         f"diagonal one")
     model, kw = _as_model(data_or_model, dict(kw))
     if mass_matrix == "block" and not _group_values(model):
         raise ValueError("mass_matrix='block' needs parameters with one value per group; this model has none")
