@@ -225,11 +225,11 @@ def _compile_for(model: pm.Model, blocks: bool, timing: dict[str, float]):
     return compiled.with_data(**shifts), True
 
 def _low_rank(mass_matrix: str, blocks: bool, kw: dict[str, Any]) -> bool:
-    """Whether nutpie adapts a low-rank modified mass matrix: asked for (`mass_matrix="low_rank"`, or nutpie's own
-    `low_rank_modified_mass_matrix`), or by default (`"auto"`) wherever the groups are not preconditioned in blocks."""
+    """Whether nutpie adapts a low-rank modified mass matrix: when asked for (`mass_matrix="low_rank"`, or nutpie's own
+    `low_rank_modified_mass_matrix`) and the groups are not preconditioned in blocks; not by default (see text)."""
     if "low_rank_modified_mass_matrix" in kw:
         return bool(kw["low_rank_modified_mass_matrix"])
-    return mass_matrix == "low_rank" or (mass_matrix == "auto" and not blocks and not kw.get("transform_adapt"))
+    return mass_matrix == "low_rank" and not blocks
 
 def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="auto"):
     "Compile, sample, and sample again (recompiling only for a rebuilt model) while `_next_attempt` finds a fault."
