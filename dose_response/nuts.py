@@ -103,7 +103,6 @@ class Attempt:
     why: str = "first run"
     inactive: bool | None = None         # set once an attempt switched the inactive-group mixture on or off
     noncentered: list[str] | None = None # the group parameters an attempt non-centred
-    low_rank: bool | None = None         # nutpie's low-rank metric: None, as `fit_nuts`'s `mass_matrix` says (see text)
     # how it went (`_next_attempt` and the sampler fill these in)
     tune_used: int | None = None
     mass_matrix: str | None = None
@@ -177,9 +176,6 @@ def _next_attempt(idata, attempt: Attempt, chains: int, previous: Attempt | None
             return a.retry(f"{why} (worst: {a.worst}): {param} non-centred, the remedy diagnose names first",
                            model=_noncentre(a.model, [param]), noncentered=[param])
         base = min([*tried, a], key=_quality)   # a remedy that did worse is not built on: the best so far is
-        if a.mass_matrix == "diagonal" and a.low_rank is None and not any(t.low_rank for t in tried):
-            return base.retry(f"{why}: nutpie's low-rank mass matrix, which follows directions in which many quantities "
-                              "move together", low_rank=True)
         return base.retry(why if base is a else f"{why}; the attempt before did better: it again, with more draws",
                           draws=2 * base.draws, tune=2 * (base.tune_used or base.tune or TUNE))
     return None
@@ -244,8 +240,7 @@ def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="aut
         key = (id(a.model), use_blocks(a.model, mass_matrix))
         if key not in compiled:
             compiled[key] = _compile_for(a.model, key[1], timing)
-        low_rank = (a.low_rank if a.low_rank is not None else _low_rank(mass_matrix, compiled[key][1], kw)) \
-            and not compiled[key][1]
+        low_rank = _low_rank(mass_matrix, compiled[key][1], kw)
         a.mass_matrix = "block" if compiled[key][1] else "low_rank" if low_rank else "diagonal"
         a.tune_used = a.tune if a.tune is not None else BLOCK_TUNE if compiled[key][1] else TUNE
         t1 = time.perf_counter()
@@ -258,8 +253,6 @@ def _nutpie(model, chains, seed, progressbar, kw, first, retry, mass_matrix="aut
             idata.posterior = idata.posterior.drop_vars(["group_z", "value_u"])
         return idata
 
-    if mass_matrix != "auto" or "low_rank_modified_mass_matrix" in kw:   # the user's metric: no other as a remedy
-        first = replace(first, low_rank=_low_rank(mass_matrix, False, kw))
     idata, attempts = _attempts(run, first, chains, retry)
     return idata, timing, attempts
 
